@@ -1,0 +1,74 @@
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+import { labConfigSchema, type LabConfig } from "./schema";
+
+export interface ConfigIssue {
+  /** 1-based line in the file, when the problem can be placed. */
+  line?: number;
+  column?: number;
+  /** Dotted path of the offending key, e.g. `backends.qwen-7b.url`. */
+  path: string;
+  message: string;
+}
+
+/** A config file that cannot be used; `issues` say where and why. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`${source} is not a valid lab config:\n${issues.map((issue) => `  ${formatIssue(issue)}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.line ? `line ${issue.line}` : "file";
+  return issue.path ? `${where} (${issue.path}): ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+/** Parses and validates the YAML text of a lab config; throws ConfigError naming the line and the reason. */
+export function parseLabConfig(text: string, source = "switchyard.yaml"): LabConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((error) => {
+        const pos = lineCounter.linePos(error.pos[0]);
+        return { line: pos.line, column: pos.col, path: "", message: error.message.split("\n")[0] ?? error.message };
+      }),
+    );
+  }
+  const result = labConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    throw new ConfigError(source, result.error.issues.map((issue) => placeIssue(issue, doc, lineCounter)));
+  }
+  return result.data;
+}
+
+/** Places an issue on the line of the deepest key or item that exists along its path. */
+function placeIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigIssue {
+  const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
+  const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys : [];
+  const offset = offsetOf(doc, unknownKeys[0] === undefined ? path : [...path, unknownKeys[0]]);
+  const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
+  const message =
+    unknownKeys.length > 0 ? `unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+  return { line: pos?.line, column: pos?.col, path: path.join("."), message };
+}
+
+function offsetOf(doc: Document, path: (string | number)[]): number | undefined {
+  for (let depth = path.length; depth > 0; depth--) {
+    const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+    const last = path[depth - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+      if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+    } else if (isSeq(parent) && typeof last === "number") {
+      const item = parent.items[last];
+      if (isNode(item) && item.range) return item.range[0];
+    }
+  }
+  return isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : undefined;
+}

@@ -1,0 +1,170 @@
+import { z } from "zod";
+
+/**
+ * The lab config file (DESIGN section 2). Everything declarative lives here; the database holds state and history.
+ * Cross-references (modes -> backends, routes -> backends, auto -> routes) are checked in `labConfigSchema`.
+ */
+
+const backendIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/i, "backend ids use letters, digits, '.', '_' and '-'");
+
+/** Knobs for the simulated runtime only: how the stand-in vLLM behaves. */
+export const simulatedBackendSchema = z
+  .object({
+    loadMs: z.int().nonnegative().default(1500),
+    ttftMs: z.int().nonnegative().default(60),
+    tokensPerSecond: z.number().positive().default(40),
+    maxNumSeqs: z.int().positive().default(32),
+    /** Memory the model holds on each of its GPUs once loaded. */
+    memoryMiB: z.int().nonnegative().default(20_000),
+  })
+  .strict();
+
+export const backendSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: "url must be an http(s) URL such as http://127.0.0.1:8001" }),
+    /** Container name; absent = an external backend Switchyard routes to but cannot start or stop. */
+    container: z.string().min(1).optional(),
+    servedModel: z.string().min(1),
+    kind: z.enum(["chat", "embedding"]).default("chat"),
+    gpus: z.array(z.int().nonnegative()).default([]),
+    maxConcurrency: z.int().positive().default(32),
+    maxQueue: z.int().nonnegative().default(64),
+    maxModelLen: z.int().positive().optional(),
+    watchdog: z.boolean().default(true),
+    sim: simulatedBackendSchema.optional(),
+  })
+  .strict();
+
+export const modeSchema = z
+  .object({
+    backends: z.array(backendIdSchema).min(1, "a mode needs at least one backend"),
+    default: z.boolean().default(false),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const autoRouteSchema = z
+  .object({
+    auto: z
+      .object({
+        /** Route used for quick answers. */
+        fast: z.string().min(1),
+        /** Route used for long prompts, tools and high reasoning effort. */
+        deep: z.string().min(1),
+        /** Estimated prompt tokens (about 4 characters each) from which a request counts as long. */
+        longPromptTokens: z.int().positive().default(3000),
+        /** Waiting requests on the preferred side from which a request without a firm reason spills to the other. */
+        spillQueueDepth: z.int().positive().default(8),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const routeSchema = z.union([z.array(backendIdSchema).min(1, "a route needs at least one candidate"), autoRouteSchema]);
+
+export const gatewaySchema = z
+  .object({
+    /** Largest request body accepted, in bytes. */
+    maxBodyBytes: z.int().positive().default(8 * 1024 * 1024),
+    /** Seconds a client is told to wait (Retry-After) when a backend is unavailable. */
+    retryAfterSeconds: z.int().positive().default(5),
+  })
+  .strict()
+  .default({ maxBodyBytes: 8 * 1024 * 1024, retryAfterSeconds: 5 });
+
+export const requestLogSchema = z
+  .object({
+    retentionDays: z.int().positive().default(30),
+    retentionRows: z.int().positive().default(2_000_000),
+    flushIntervalMs: z.int().positive().default(100),
+    maxQueue: z.int().positive().default(10_000),
+  })
+  .strict()
+  .default({ retentionDays: 30, retentionRows: 2_000_000, flushIntervalMs: 100, maxQueue: 10_000 });
+
+const labConfigObject = z
+  .object({
+    runtime: z.enum(["docker", "simulated", "none"]).default("simulated"),
+    gpuTelemetry: z.enum(["nvidia-smi", "dcgm", "simulated", "none"]).default("simulated"),
+    /** `keys`: every /v1 request needs an API key. `open`: anyone on the network may use the lab. */
+    auth: z.enum(["keys", "open"]).default("keys"),
+    backends: z.record(backendIdSchema, backendSchema),
+    modes: z.record(z.string().min(1), modeSchema),
+    routes: z.record(z.string().min(1), routeSchema).default({}),
+    gateway: gatewaySchema,
+    requestLog: requestLogSchema,
+  })
+  .strict();
+
+export const labConfigSchema = labConfigObject.superRefine((config, ctx) => {
+  const backendIds = new Set(Object.keys(config.backends));
+  const modeNames = Object.keys(config.modes);
+  if (modeNames.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["modes"], message: "declare at least one mode" });
+  }
+  const defaults = modeNames.filter((name) => config.modes[name]?.default);
+  if (defaults.length > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["modes", defaults[1] ?? "", "default"],
+      message: `only one mode can be the default (${defaults.join(", ")} all say default: true)`,
+    });
+  }
+  for (const [modeName, mode] of Object.entries(config.modes)) {
+    mode.backends.forEach((id, i) => {
+      if (!backendIds.has(id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["modes", modeName, "backends", i],
+          message: `unknown backend "${id}" (declared backends: ${[...backendIds].join(", ")})`,
+        });
+      }
+    });
+  }
+  for (const [routeName, route] of Object.entries(config.routes)) {
+    if (Array.isArray(route)) {
+      route.forEach((id, i) => {
+        if (!backendIds.has(id)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["routes", routeName, i],
+            message: `unknown backend "${id}" (declared backends: ${[...backendIds].join(", ")})`,
+          });
+        }
+      });
+      continue;
+    }
+    for (const side of ["fast", "deep"] as const) {
+      const target = route.auto[side];
+      const targetRoute = config.routes[target];
+      if (!targetRoute) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", routeName, "auto", side],
+          message: `unknown route "${target}": auto.${side} must name another route`,
+        });
+      } else if (!Array.isArray(targetRoute)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", routeName, "auto", side],
+          message: `route "${target}" is itself automatic: auto.${side} must name a route with candidates`,
+        });
+      }
+    }
+  }
+});
+
+export type LabConfig = z.output<typeof labConfigSchema>;
+export type BackendConfig = z.output<typeof backendSchema>;
+export type ModeConfig = z.output<typeof modeSchema>;
+export type RouteConfig = z.output<typeof routeSchema>;
+export type AutoRouteConfig = z.output<typeof autoRouteSchema>["auto"];
+export type SimulatedBackendConfig = z.output<typeof simulatedBackendSchema>;
+
+/** The mode that is active when nothing else has been chosen: the one marked default, else the first. */
+export function defaultModeName(config: LabConfig): string {
+  const names = Object.keys(config.modes);
+  return names.find((name) => config.modes[name]?.default) ?? names[0] ?? "";
+}

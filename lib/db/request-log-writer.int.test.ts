@@ -1,0 +1,295 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
+import { applyMigrations } from "@/lib/db/migrate";
+import { markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
+import {
+  createRequestLogWriter,
+  type RequestLogEntry,
+  type RequestLogWriter,
+  type RequestLogWriterOptions,
+} from "@/lib/db/request-log-writer";
+
+const migrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
+
+let tempDir: string;
+let dbFile: string;
+let prisma: PrismaClient;
+const writers: RequestLogWriter[] = [];
+const rawConnections: Database.Database[] = [];
+
+beforeEach(() => {
+  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-writer-"));
+  dbFile = path.join(tempDir, "switchyard.db");
+  applyMigrations(dbFile, migrationsDir);
+  prisma = createPrismaClient(dbFile);
+});
+
+afterEach(async () => {
+  for (const writer of writers.splice(0)) await writer.stop();
+  for (const db of rawConnections.splice(0)) if (db.open) db.close();
+  await prisma.$disconnect();
+  rmSync(tempDir, { recursive: true, force: true });
+});
+
+function startWriter(options: Partial<RequestLogWriterOptions> & { onError?: (error: unknown) => void } = {}) {
+  const writer = createRequestLogWriter({ dbFile, flushIntervalMs: 3_600_000, ...options } as RequestLogWriterOptions);
+  writers.push(writer);
+  return writer;
+}
+
+function rawConnection(): Database.Database {
+  const db = new Database(dbFile);
+  rawConnections.push(db);
+  return db;
+}
+
+let sequence = 0;
+function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  sequence += 1;
+  return {
+    id: `req-${sequence}`,
+    receivedAt: new Date(Date.UTC(2026, 10, 27, 12, 0, 0, sequence)),
+    method: "POST",
+    endpoint: "/v1/chat/completions",
+    requestedModel: "fast",
+    stream: true,
+    outcome: "open",
+    ...overrides,
+  };
+}
+
+const finalOf = (open: RequestLogEntry, overrides: Partial<RequestLogEntry> = {}): RequestLogEntry => ({
+  ...open,
+  outcome: "served",
+  status: 200,
+  backend: "qwen-7b",
+  finishedAt: new Date(open.receivedAt.getTime() + 1500),
+  ...overrides,
+});
+
+describe("createRequestLogWriter", () => {
+  test("rows appear within about two flush intervals, without anyone calling flush", async () => {
+    const flushIntervalMs = 100;
+    const writer = startWriter({ flushIntervalMs });
+    const started = Date.now();
+    writer.record(finalOf(entry({ id: "timed" })));
+    await vi.waitFor(
+      async () => {
+        expect(await prisma.requestLog.findUnique({ where: { id: "timed" } })).not.toBeNull();
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    // Two intervals, plus slack for a busy 2-core CI machine.
+    expect(Date.now() - started).toBeLessThan(2 * flushIntervalMs + 150);
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 1, dropped: 0, failedBatches: 0 });
+  });
+
+  test("an open entry and its final entry in one batch become one row with the final outcome", async () => {
+    const writer = startWriter();
+    const open = entry();
+    writer.record(open);
+    writer.record(finalOf(open, { promptTokens: 12, completionTokens: 34 }));
+    expect(writer.stats().queued).toBe(1);
+    await writer.flush();
+
+    const rows = await prisma.requestLog.findMany();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: open.id, outcome: "served", status: 200, promptTokens: 12, completionTokens: 34 });
+    expect(writer.stats().written).toBe(1);
+  });
+
+  test("a final entry in a later batch updates the open row; a late open never reverts it", async () => {
+    const writer = startWriter();
+    const open = entry();
+    writer.record(open);
+    await writer.flush();
+    expect((await prisma.requestLog.findUnique({ where: { id: open.id } }))?.outcome).toBe("open");
+
+    writer.record(finalOf(open, { outcome: "client_abort", status: 499, errorMessage: "client went away" }));
+    await writer.flush();
+    writer.record(open); // e.g. a retry path re-recording the start
+    await writer.flush();
+
+    const rows = await prisma.requestLog.findMany();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ outcome: "client_abort", status: 499, errorMessage: "client went away" });
+  });
+
+  test("open-only rows stay open until markInterruptedRequestLogs marks them interrupted", async () => {
+    const writer = startWriter();
+    const stillRunning = [entry(), entry()];
+    const finished = entry();
+    for (const open of [...stillRunning, finished]) writer.record(open);
+    writer.record(finalOf(finished));
+    await writer.stop();
+
+    expect(await prisma.requestLog.count({ where: { outcome: "open" } })).toBe(2);
+    expect(await markInterruptedRequestLogs(prisma)).toBe(2);
+    const byId = new Map((await prisma.requestLog.findMany()).map((row) => [row.id, row.outcome]));
+    expect(Object.fromEntries(byId)).toEqual({
+      [stillRunning[0]?.id ?? ""]: "interrupted",
+      [stillRunning[1]?.id ?? ""]: "interrupted",
+      [finished.id]: "served",
+    });
+    expect(await markInterruptedRequestLogs(prisma)).toBe(0);
+  });
+
+  test("a full queue drops new requests and counts them, but still takes finals of queued ones", async () => {
+    const writer = startWriter({ maxQueue: 3 });
+    const opens = [entry(), entry(), entry()];
+    for (const open of opens) writer.record(open);
+    writer.record(entry());
+    writer.record(entry());
+    writer.record(finalOf(opens[0] as RequestLogEntry));
+    expect(writer.stats()).toMatchObject({ queued: 3, dropped: 2, written: 0 });
+
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ queued: 0, dropped: 2, written: 3 });
+    expect(await prisma.requestLog.count()).toBe(3);
+    expect((await prisma.requestLog.findUnique({ where: { id: opens[0]?.id ?? "" } }))?.outcome).toBe("served");
+  });
+
+  test("a malformed entry is dropped alone and never throws", async () => {
+    const errors: unknown[] = [];
+    const writer = startWriter({ onError: (error) => errors.push(error) });
+    expect(() => writer.record(entry({ receivedAt: new Date(Number.NaN) }))).not.toThrow();
+    writer.record(entry({ id: "good" }));
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 1, dropped: 1, failedBatches: 0 });
+    expect(errors).toHaveLength(1);
+    expect(await prisma.requestLog.count()).toBe(1);
+  });
+
+  test("a missing table fails the batch (counted, never thrown) and logging resumes once it is back", async () => {
+    const errors: unknown[] = [];
+    const writer = startWriter({ onError: (error) => errors.push(error) });
+    writer.record(entry());
+    await writer.flush();
+    expect(writer.stats().written).toBe(1);
+
+    // Someone wipes the schema while the app runs.
+    rawConnection().exec(`DROP TABLE "RequestLog"; DROP TABLE "LabState"; DELETE FROM "_prisma_migrations";`);
+    expect(() => {
+      writer.record(entry());
+      writer.record(entry());
+    }).not.toThrow();
+    await expect(writer.flush()).resolves.toBeUndefined();
+    expect(writer.stats()).toMatchObject({ written: 1, dropped: 2, failedBatches: 1 });
+    expect(writer.stats().lastError).toMatch(/no such table/);
+    expect(errors).toHaveLength(1);
+
+    applyMigrations(dbFile, migrationsDir);
+    const afterRepair = entry();
+    writer.record(afterRepair);
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 2, dropped: 2, failedBatches: 1 });
+    expect(await prisma.requestLog.findUnique({ where: { id: afterRepair.id } })).not.toBeNull();
+  });
+
+  test("a database locked by another writer costs one batch, not the process, and then writing resumes", async () => {
+    const writer = startWriter({ busyTimeoutMs: 20 });
+    const locker = rawConnection();
+    locker.exec("BEGIN IMMEDIATE");
+    writer.record(entry());
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 0, dropped: 1, failedBatches: 1 });
+    expect(writer.stats().lastError).toMatch(/locked|busy/i);
+
+    locker.exec("COMMIT");
+    writer.record(entry());
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 1, dropped: 1, failedBatches: 1 });
+  });
+
+  test("stop() writes everything still queued, then drops what comes after", async () => {
+    const writer = startWriter();
+    for (let i = 0; i < 250; i++) writer.record(finalOf(entry()));
+    expect(writer.stats().queued).toBe(250);
+    await writer.stop();
+    expect(await prisma.requestLog.count()).toBe(250);
+    writer.record(entry());
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 250, dropped: 1 });
+    await writer.stop(); // idempotent
+  });
+
+  test("writes on a connection it was given and leaves that connection open", async () => {
+    const db = rawConnection();
+    const writer = createRequestLogWriter({ db, flushIntervalMs: 3_600_000 });
+    writer.record(finalOf(entry()));
+    await writer.stop();
+    expect(db.open).toBe(true);
+    expect(await prisma.requestLog.count()).toBe(1);
+  });
+
+  test("every field reads back through Prisma unchanged, Dates to the millisecond", async () => {
+    const writer = startWriter();
+    const full: RequestLogEntry = {
+      id: "full",
+      receivedAt: new Date("2026-11-27T12:34:56.789Z"),
+      firstTokenAt: new Date("2026-11-27T12:34:57.001Z"),
+      finishedAt: new Date("2026-11-27T12:35:01.999Z"),
+      clientAddress: "10.0.0.7",
+      userAgent: "OpenAI/Python 1.50.0",
+      method: "POST",
+      endpoint: "/v1/chat/completions",
+      requestedModel: "reasoning",
+      route: "reasoning",
+      routeReason: "first live candidate",
+      backend: "qwen-14b",
+      mode: "standard",
+      stream: false,
+      status: 200,
+      outcome: "served",
+      errorCode: null,
+      errorMessage: null,
+      promptTokens: 1234,
+      completionTokens: 567,
+      cachedTokens: 1024,
+      ttftMs: 212.5,
+      durationMs: 5210.25,
+      queueMs: 0.75,
+      finishReason: "stop",
+      attempts: 2,
+      apiKeyId: "key_1",
+      apiKeyName: "open-webui",
+    };
+    writer.record(full);
+    writer.record(entry({ id: "minimal" }));
+    await writer.flush();
+
+    const row = await prisma.requestLog.findUnique({ where: { id: "full" } });
+    expect(row).toEqual(full);
+    expect(row?.receivedAt).toBeInstanceOf(Date);
+    expect(await prisma.requestLog.findUnique({ where: { id: "minimal" } })).toMatchObject({
+      firstTokenAt: null,
+      finishedAt: null,
+      status: null,
+      attempts: 1,
+      stream: true,
+    });
+  });
+
+  test("rows written by the writer and by Prisma compare correctly in Prisma's date filters", async () => {
+    const writer = startWriter();
+    const t = new Date("2026-11-27T12:00:00.500Z");
+    await prisma.requestLog.create({
+      data: { id: "via-prisma", receivedAt: t, method: "GET", endpoint: "/v1/models", stream: false, outcome: "served" },
+    });
+    writer.record(finalOf(entry({ id: "just-before", receivedAt: new Date(t.getTime() - 1) })));
+    writer.record(finalOf(entry({ id: "same-instant", receivedAt: new Date(t.getTime()) })));
+    writer.record(finalOf(entry({ id: "just-after", receivedAt: new Date(t.getTime() + 1) })));
+    await writer.flush();
+
+    const atOrAfter = await prisma.requestLog.findMany({
+      where: { receivedAt: { gte: t } },
+      orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
+      select: { id: true },
+    });
+    expect(atOrAfter.map((row) => row.id)).toEqual(["same-instant", "via-prisma", "just-after"]);
+    expect(await prisma.requestLog.count({ where: { receivedAt: t } })).toBe(2);
+  });
+});

@@ -1,0 +1,37 @@
+import path from "node:path";
+import fs from "node:fs";
+import { z } from "zod";
+
+/**
+ * The process environment, parsed once. Nothing else in the project reads `process.env`.
+ */
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Path of the lab config file. Unset: ./switchyard.yaml if it exists, else the simulated lab. */
+  SWITCHYARD_CONFIG: z.string().min(1).optional(),
+  /** SQLite database file. */
+  SWITCHYARD_DB: z.string().min(1).default("data/switchyard.db"),
+  /** `off` disables the request log (benchmarks measure its cost); anything else keeps it on. */
+  SWITCHYARD_REQUEST_LOG: z.enum(["on", "off"]).default("on"),
+  /** Set by CI; some checks refuse to skip when it is. */
+  CI: z
+    .string()
+    .optional()
+    .transform((value) => value === "true" || value === "1"),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+let parsed: Env | undefined;
+
+export function getEnv(): Env {
+  parsed ??= envSchema.parse(process.env);
+  return parsed;
+}
+
+/** The config file to load: the explicit one, a local switchyard.yaml, or the bundled simulated lab. */
+export function resolveConfigPath(env: Env = getEnv(), cwd = process.cwd()): string {
+  if (env.SWITCHYARD_CONFIG) return path.resolve(cwd, env.SWITCHYARD_CONFIG);
+  const local = path.join(cwd, "switchyard.yaml");
+  return fs.existsSync(local) ? local : path.join(cwd, "switchyard.simulated.yaml");
+}

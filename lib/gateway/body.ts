@@ -1,0 +1,49 @@
+import type { z } from "zod";
+import { GatewayError } from "./errors";
+
+/**
+ * Reads a JSON request body, refusing it as soon as it passes `maxBytes` (without reading the rest).
+ * Any content type is accepted when the bytes are JSON: `curl -d` sends form encoding by default.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const tooLarge = () =>
+    new GatewayError("body_too_large", `The request body is larger than this gateway accepts (${maxBytes} bytes).`);
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (declared > maxBytes) throw tooLarge();
+  if (!request.body) throw new GatewayError("invalid_json", "The request has no body; send a JSON object (Content-Type: application/json).");
+
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const detail = text.trim() === "" ? "the body is empty" : (error as Error).message;
+    throw new GatewayError("invalid_json", `The request body is not valid JSON (${detail}). Send a JSON object with Content-Type: application/json.`);
+  }
+}
+
+/** Validates a parsed body; the first problem becomes a 400 naming the field. */
+export function validateBody<Schema extends z.ZodType>(schema: Schema, body: unknown): z.output<Schema> {
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new GatewayError("invalid_request", "The request body must be a JSON object.");
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.filter((segment) => typeof segment !== "symbol").join(".") ?? "";
+  const missing = issue?.code === "invalid_type" && issue.input === undefined;
+  const message = missing ? `${path} is required.` : `${path ? `${path}: ` : ""}${issue?.message ?? "invalid request"}`;
+  throw new GatewayError("invalid_request", message, { param: path || undefined });
+}

@@ -1,0 +1,177 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import type { InFlightTracker } from "@/lib/admission/in-flight";
+import { assertModelAllowed, authenticateApiRequest, type Principal } from "@/lib/auth/principal";
+import type { LabConfig } from "@/lib/config/schema";
+import { readJsonBody, validateBody } from "./body";
+import { errorResponse, GatewayError, toGatewayError } from "./errors";
+import { listModelCards } from "./models";
+import { proxyToBackend, tracingHeaders } from "./proxy";
+import { RequestContext } from "./request-context";
+import { outcomeOfRejection, type RequestRecord, type RequestRecordSink } from "./request-record";
+import { planRoute, type LabView } from "./route-plan";
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  detokenizeRequestSchema,
+  embeddingRequestSchema,
+  promptChars,
+  responsesRequestSchema,
+  tokenizeRequestSchema,
+} from "./schemas";
+import type { UpstreamPools } from "./upstream";
+
+/** Endpoints proxied to a backend: the upstream path, the body schema, and whether vLLM streams it. */
+const proxiedEndpoints = {
+  chat: { path: "/v1/chat/completions", schema: chatRequestSchema, usageInjection: true },
+  completions: { path: "/v1/completions", schema: completionRequestSchema, usageInjection: true },
+  embeddings: { path: "/v1/embeddings", schema: embeddingRequestSchema, usageInjection: false },
+  responses: { path: "/v1/responses", schema: responsesRequestSchema, usageInjection: false },
+  tokenize: { path: "/tokenize", schema: tokenizeRequestSchema, usageInjection: false },
+  detokenize: { path: "/detokenize", schema: detokenizeRequestSchema, usageInjection: false },
+} satisfies Record<string, { path: string; schema: z.ZodType; usageInjection: boolean }>;
+
+export type ProxiedEndpoint = keyof typeof proxiedEndpoints;
+export type Endpoint = ProxiedEndpoint | "models" | "model" | "unknown";
+
+export interface GatewayDeps {
+  config: () => LabConfig;
+  lab: LabView;
+  pools: UpstreamPools;
+  inFlight: InFlightTracker;
+  sink: RequestRecordSink;
+  /** Called once per request with its final record (metrics). */
+  onFinished?: (record: RequestRecord) => void;
+  authenticate?: (request: Request, config: LabConfig) => Promise<Principal>;
+  /** True once shutdown began: new requests are refused. */
+  isDraining?: () => boolean;
+}
+
+export interface Gateway {
+  /** Handles one /v1 (or /tokenize) request. Never throws: every failure is an OpenAI-shaped response. */
+  handle(request: Request, endpoint: Endpoint, options?: { modelId?: string }): Promise<Response>;
+}
+
+/**
+ * The request pipeline: authenticate -> parse and validate -> resolve the route -> proxy -> observe -> log.
+ * Admission control slots in between route and proxy.
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const authenticate = deps.authenticate ?? authenticateApiRequest;
+
+  async function run(ctx: RequestContext, request: Request, endpoint: Endpoint, modelId: string | undefined): Promise<Response> {
+    const config = deps.config();
+    if (deps.isDraining?.()) {
+      throw new GatewayError("shutting_down", "Switchyard is shutting down; retry shortly.", { retryAfterSeconds: config.gateway.retryAfterSeconds });
+    }
+    if (endpoint === "unknown") {
+      throw new GatewayError("unknown_endpoint", `Unknown endpoint ${ctx.record.method} ${ctx.record.endpoint}. This gateway serves ${knownEndpoints}.`);
+    }
+    const expectedMethod = endpoint === "models" || endpoint === "model" ? "GET" : "POST";
+    if (request.method !== expectedMethod) {
+      throw new GatewayError("method_not_allowed", `${ctx.record.endpoint} accepts ${expectedMethod}, not ${request.method}.`);
+    }
+
+    const principal = await authenticate(request, config);
+    ctx.record.apiKeyId = principal.keyId;
+    ctx.record.apiKeyName = principal.keyName;
+    const mode = deps.lab.currentMode();
+    ctx.record.mode = mode;
+
+    if (endpoint === "models" || endpoint === "model") {
+      const cards = listModelCards(config, mode).filter((card) => principal.allowedModels?.includes(card.id) ?? true);
+      if (endpoint === "models") return served(ctx, { object: "list", data: cards });
+      const card = cards.find((c) => c.id === modelId);
+      ctx.record.requestedModel = modelId ?? null;
+      if (!card) throw new GatewayError("model_not_found", `The model \`${modelId}\` does not exist in the current mode (${mode}).`, { param: "model" });
+      return served(ctx, card);
+    }
+
+    const spec = proxiedEndpoints[endpoint];
+    const raw = await readJsonBody(request, config.gateway.maxBodyBytes);
+    if (raw && typeof raw === "object" && typeof (raw as { model?: unknown }).model === "string") {
+      ctx.record.requestedModel = (raw as { model: string }).model;
+    }
+    const body = validateBody(spec.schema as z.ZodType<Record<string, unknown>>, raw);
+    const stream = body.stream === true;
+    ctx.record.stream = stream;
+    const streamOptions = body.stream_options as { include_usage?: boolean | null } | null | undefined;
+    if (streamOptions != null && !stream) {
+      throw new GatewayError("invalid_request", "Stream options can only be defined when `stream=True`.", { param: "stream_options" });
+    }
+    const model = body.model as string;
+    assertModelAllowed(principal, model);
+
+    const plan = planRoute(
+      config,
+      deps.lab,
+      deps.inFlight,
+      model,
+      {
+        promptChars: promptChars(body),
+        hasTools: Array.isArray(body.tools) && body.tools.length > 0,
+        reasoningEffort: typeof body.reasoning_effort === "string" ? body.reasoning_effort : undefined,
+        hint: request.headers.get("x-switchyard-route") ?? undefined,
+      },
+      config.gateway.retryAfterSeconds,
+    );
+    ctx.record.route = plan.route;
+    ctx.record.routeReason = plan.reason;
+    ctx.recordOpen();
+
+    // vLLM sends usage only when asked (it defaults to on once stream_options is present). The gateway always
+    // asks, to log tokens, and drops the chunk again for clients that did not.
+    const clientWantsUsage = streamOptions != null && (streamOptions.include_usage === undefined || streamOptions.include_usage === true);
+    const injectUsage = stream && spec.usageInjection;
+    const upstreamBody = injectUsage ? { ...body, stream_options: { ...(streamOptions ?? {}), include_usage: true } } : body;
+
+    return proxyToBackend({ config, lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight }, ctx, plan, {
+      path: spec.path,
+      body: upstreamBody,
+      stream,
+      dropUsageChunk: injectUsage && !clientWantsUsage,
+      clientSignal: request.signal,
+    });
+  }
+
+  return {
+    async handle(request, endpoint, options = {}) {
+      const url = new URL(request.url);
+      const ctx = new RequestContext(deps.sink, {
+        id: requestIdFrom(request),
+        method: request.method,
+        endpoint: url.pathname,
+        clientAddress: clientAddressOf(request),
+        userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+      });
+      if (deps.onFinished) ctx.whenFinished(deps.onFinished);
+      try {
+        return await run(ctx, request, endpoint, options.modelId);
+      } catch (thrown) {
+        const error = toGatewayError(thrown);
+        if (error.code === "internal_error") console.error(`[gateway] request ${ctx.record.id} failed`, thrown);
+        ctx.finish(outcomeOfRejection(error.status), { status: error.status, errorCode: error.code, errorMessage: error.message });
+        return errorResponse(error, tracingHeaders(ctx));
+      }
+    },
+  };
+}
+
+const knownEndpoints = "GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /tokenize and /detokenize";
+
+function served(ctx: RequestContext, body: unknown): Response {
+  ctx.finish("served", { status: 200 });
+  return Response.json(body, { headers: tracingHeaders(ctx) });
+}
+
+/** A client's own request id is kept (and passed to vLLM) when it is a sane token; otherwise we make one. */
+function requestIdFrom(request: Request): string {
+  const given = request.headers.get("x-request-id");
+  return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** The peer address: Next.js puts it in x-forwarded-for; the first entry is the original client. */
+function clientAddressOf(request: Request): string | null {
+  const forwarded = request.headers.get("x-forwarded-for");
+  return forwarded?.split(",")[0]?.trim().slice(0, 64) || null;
+}

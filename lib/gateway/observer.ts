@@ -1,0 +1,141 @@
+import { eventData } from "./sse";
+
+/** What the gateway learns from an upstream response, for the log row and the metrics. */
+export interface Observation {
+  /** Epoch ms of the first event carrying generated output. */
+  firstTokenAt?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  cachedTokens?: number;
+  finishReason?: string;
+  /** Message of an error event sent by the upstream inside the stream. */
+  upstreamError?: string;
+  /** Events that carried generated output; vLLM sends one token per event, so it stands in for usage a stream never delivered. */
+  tokenEvents: number;
+  sawDone: boolean;
+}
+
+interface UsageLike {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+  input_tokens_details?: { cached_tokens?: number } | null;
+}
+
+interface ChoiceLike {
+  finish_reason?: string | null;
+  text?: string;
+  delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null; tool_calls?: unknown[] | null };
+}
+
+interface PayloadLike {
+  choices?: ChoiceLike[];
+  usage?: UsageLike | null;
+  error?: { message?: string } | string;
+  type?: string;
+  response?: { usage?: UsageLike | null; status?: string; incomplete_details?: { reason?: string } | null };
+  delta?: string;
+}
+
+/**
+ * Watches an SSE stream event by event (chat, completions, responses). Parses JSON only while it must:
+ * every event until the first token, then only events that can carry a finish reason, usage or an error.
+ */
+export class StreamObserver {
+  readonly observation: Observation = { sawDone: false, tokenEvents: 0 };
+
+  constructor(
+    private readonly now: () => number,
+    /** Drop the usage-only chunk (`choices: []`): the client did not ask for usage, the gateway did. */
+    private readonly dropUsageChunk: boolean,
+  ) {}
+
+  /** Observes one whole event; returns false when the event must not be forwarded to the client. */
+  observe(event: Buffer): boolean {
+    const data = eventData(event);
+    if (data === null) return true;
+    if (data === "[DONE]") {
+      this.observation.sawDone = true;
+      return true;
+    }
+    if (looksLikeToken(data)) this.observation.tokenEvents++;
+    const mayMatter =
+      this.observation.firstTokenAt === undefined ||
+      data.includes('"usage"') ||
+      data.includes('"finish_reason":"') ||
+      data.includes('"error"') ||
+      data.includes("response.completed");
+    if (!mayMatter) return true;
+
+    let payload: PayloadLike;
+    try {
+      payload = JSON.parse(data) as PayloadLike;
+    } catch {
+      return true; // not ours to judge: forward it as it came
+    }
+    if (this.observation.firstTokenAt === undefined && carriesToken(payload)) this.observation.firstTokenAt = this.now();
+    if (payload.error !== undefined) {
+      this.observation.upstreamError = typeof payload.error === "string" ? payload.error : (payload.error.message ?? "upstream error");
+    }
+    for (const choice of payload.choices ?? []) {
+      if (choice.finish_reason) this.observation.finishReason = choice.finish_reason;
+    }
+    if (payload.type === "response.completed" || payload.type === "response.incomplete") {
+      this.observation.finishReason = payload.response?.incomplete_details?.reason ?? payload.response?.status ?? "completed";
+      recordUsage(this.observation, payload.response?.usage);
+    }
+    if (payload.usage) {
+      recordUsage(this.observation, payload.usage);
+      if (this.dropUsageChunk && Array.isArray(payload.choices) && payload.choices.length === 0) return false;
+    }
+    return true;
+  }
+}
+
+/** A cheap test on the raw JSON, so events after the first token need not be parsed to be counted. */
+function looksLikeToken(data: string): boolean {
+  return (
+    (data.includes('"content":"') && !data.includes('"content":""')) ||
+    (data.includes('"text":"') && !data.includes('"text":""')) ||
+    data.includes('"tool_calls":[{') ||
+    (data.includes('"reasoning_content":"') && !data.includes('"reasoning_content":""')) ||
+    data.includes('"type":"response.output_text.delta"')
+  );
+}
+
+function carriesToken(payload: PayloadLike): boolean {
+  if (payload.type === "response.output_text.delta" || payload.type === "response.reasoning_text.delta") return Boolean(payload.delta);
+  return (payload.choices ?? []).some(
+    (choice) =>
+      Boolean(choice.text) ||
+      Boolean(choice.delta?.content) ||
+      Boolean(choice.delta?.reasoning_content) ||
+      Boolean(choice.delta?.reasoning) ||
+      (choice.delta?.tool_calls?.length ?? 0) > 0,
+  );
+}
+
+function recordUsage(observation: Observation, usage: UsageLike | null | undefined): void {
+  if (!usage) return;
+  const prompt = usage.prompt_tokens ?? usage.input_tokens;
+  const completion = usage.completion_tokens ?? usage.output_tokens;
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.input_tokens_details?.cached_tokens;
+  if (prompt !== undefined) observation.promptTokens = prompt;
+  if (completion !== undefined) observation.completionTokens = completion;
+  if (cached !== undefined) observation.cachedTokens = cached;
+}
+
+/** Reads usage and finish reason from a whole (non-streamed) JSON response body. */
+export function observeJsonBody(body: unknown): Omit<Observation, "sawDone" | "firstTokenAt" | "tokenEvents"> {
+  const observation: Observation = { sawDone: false, tokenEvents: 0 };
+  if (!body || typeof body !== "object") return {};
+  const payload = body as PayloadLike & { status?: string; incomplete_details?: { reason?: string } | null };
+  recordUsage(observation, payload.usage);
+  const finish = payload.choices?.[0]?.finish_reason;
+  if (finish) observation.finishReason = finish;
+  else if (payload.status && "output" in payload) observation.finishReason = payload.incomplete_details?.reason ?? payload.status;
+  const { sawDone: _done, tokenEvents: _events, ...rest } = observation;
+  return rest;
+}

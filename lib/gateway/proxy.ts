@@ -1,0 +1,216 @@
+import type { Dispatcher } from "undici";
+import type { InFlightTracker } from "@/lib/admission/in-flight";
+import type { LabConfig } from "@/lib/config/schema";
+import { errorEvent, GatewayError } from "./errors";
+import { observeJsonBody, StreamObserver } from "./observer";
+import type { RequestContext } from "./request-context";
+import { round } from "./request-context";
+import { describeChoice, type LabView, type RoutePlan } from "./route-plan";
+import { SseEventSplitter } from "./sse";
+import { describeUpstreamError, isConnectFailure, type UpstreamPools } from "./upstream";
+
+export interface ProxyDeps {
+  config: LabConfig;
+  lab: LabView;
+  pools: UpstreamPools;
+  inFlight: InFlightTracker;
+}
+
+export interface ProxyRequest {
+  path: string;
+  /** The request body to send upstream, before the backend's served model name is put in. */
+  body: Record<string, unknown>;
+  stream: boolean;
+  /** The client did not ask for the usage chunk the gateway asked vLLM for. */
+  dropUsageChunk: boolean;
+  /** Aborted when the client goes away. */
+  clientSignal: AbortSignal;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Sends the request to the first candidate that accepts a connection. A connection-level failure moves on to
+ * the next candidate; nothing has reached the client yet at that point. Anything after that is final.
+ */
+export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan: RoutePlan, request: ProxyRequest): Promise<Response> {
+  const failed: { id: string; why: string }[] = [];
+  const upstreamAbort = new AbortController();
+  const abortUpstream = () => upstreamAbort.abort();
+  request.clientSignal.addEventListener("abort", abortUpstream, { once: true });
+
+  for (const backendId of plan.attemptOrder) {
+    const backend = deps.config.backends[backendId];
+    if (!backend) continue;
+    ctx.record.attempts += 1;
+    const release = deps.inFlight.acquire(backendId);
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await deps.pools.pool(backend.url).request({
+        path: request.path,
+        method: "POST",
+        headers: { "content-type": "application/json", accept: request.stream ? "text/event-stream" : "application/json", "x-request-id": ctx.record.id },
+        body: JSON.stringify({ ...request.body, model: backend.servedModel }),
+        signal: upstreamAbort.signal,
+      });
+    } catch (error) {
+      release();
+      if (request.clientSignal.aborted) return clientGone(ctx, backendId, request.clientSignal, abortUpstream);
+      if (!isConnectFailure(error)) {
+        request.clientSignal.removeEventListener("abort", abortUpstream);
+        throw new GatewayError("upstream_error", `Backend ${backendId} failed: ${describeUpstreamError(error)}`);
+      }
+      deps.lab.markUnreachable(backendId, describeUpstreamError(error));
+      failed.push({ id: backendId, why: `unreachable (${describeUpstreamError(error)})` });
+      continue;
+    }
+
+    ctx.record.backend = backendId;
+    ctx.record.routeReason = describeChoice(plan, backendId, failed);
+    ctx.whenFinished(() => {
+      release();
+      request.clientSignal.removeEventListener("abort", abortUpstream);
+    });
+    const headers = responseHeaders(ctx, upstream.headers["content-type"]);
+    const isEventStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
+    if (upstream.statusCode === 200 && isEventStream) {
+      return new Response(relayStream(ctx, upstream.body, request, abortUpstream), { status: 200, headers });
+    }
+    return relayWhole(ctx, upstream, headers, request.clientSignal);
+  }
+
+  request.clientSignal.removeEventListener("abort", abortUpstream);
+  const tried = failed.map((f) => `${f.id} ${f.why}`).join("; ");
+  throw new GatewayError(
+    "backend_unavailable",
+    `No backend for \`${ctx.record.requestedModel}\` is reachable right now (${tried}). It may be loading or restarting; retry shortly.`,
+    { retryAfterSeconds: deps.config.gateway.retryAfterSeconds },
+  );
+}
+
+function clientGone(ctx: RequestContext, backendId: string, signal: AbortSignal, listener: () => void): Response {
+  signal.removeEventListener("abort", listener);
+  ctx.finish("client_abort", { backend: backendId, status: 499, errorMessage: "client closed the connection before the response" });
+  return new Response(null, { status: 499 });
+}
+
+/** A non-streamed response: vLLM sends it in one piece at the end, so reading it whole costs no latency. */
+async function relayWhole(ctx: RequestContext, upstream: Dispatcher.ResponseData, headers: Headers, clientSignal: AbortSignal): Promise<Response> {
+  let body: ArrayBuffer;
+  try {
+    body = await upstream.body.arrayBuffer();
+  } catch (error) {
+    if (clientSignal.aborted) {
+      ctx.finish("client_abort", { status: 499, errorMessage: "client closed the connection before the response" });
+      return new Response(null, { status: 499 });
+    }
+    throw new GatewayError("upstream_error", `Backend ${ctx.record.backend} failed while answering: ${describeUpstreamError(error)}`);
+  }
+  const status = upstream.statusCode;
+  const bytes = Buffer.from(body);
+  const json = parseJson(bytes);
+  if (status >= 200 && status < 300) {
+    ctx.finish("served", { status, ...observeJsonBody(json) });
+  } else {
+    ctx.finish(status >= 500 ? "upstream_error" : "bad_request", { status, errorCode: `upstream_${status}`, errorMessage: upstreamErrorMessage(json, bytes) });
+  }
+  return new Response(body, { status, headers });
+}
+
+/**
+ * Relays an SSE stream event by event as it arrives (pull-driven, so a slow client slows the upstream read
+ * instead of piling up memory). Ends with an error event if the upstream fails or stops short.
+ */
+function relayStream(ctx: RequestContext, body: Dispatcher.ResponseData["body"], request: ProxyRequest, abortUpstream: () => void): ReadableStream<Uint8Array> {
+  const splitter = new SseEventSplitter();
+  const observer = new StreamObserver(Date.now, request.dropUsageChunk);
+  const upstream = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const receivedAt = ctx.record.receivedAt.getTime();
+
+  const observedFields = () => {
+    const { firstTokenAt, promptTokens, completionTokens, cachedTokens, finishReason, tokenEvents } = observer.observation;
+    return {
+      status: 200,
+      firstTokenAt: firstTokenAt ? new Date(firstTokenAt) : null,
+      ttftMs: firstTokenAt ? round(firstTokenAt - receivedAt) : null,
+      promptTokens: promptTokens ?? null,
+      completionTokens: completionTokens ?? (tokenEvents > 0 ? tokenEvents : null),
+      cachedTokens: cachedTokens ?? null,
+      finishReason: finishReason ?? null,
+    };
+  };
+  const failMidStream = (controller: ReadableStreamDefaultController<Uint8Array>, message: string) => {
+    const error = new GatewayError("upstream_error", message);
+    controller.enqueue(encoder.encode(errorEvent(error)));
+    controller.close();
+    ctx.finish("upstream_error", { ...observedFields(), errorCode: error.code, errorMessage: message });
+  };
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          const next = await upstream.next();
+          if (next.done) {
+            const { sawDone, finishReason, upstreamError } = observer.observation;
+            if (!sawDone && !finishReason) return failMidStream(controller, `Backend ${ctx.record.backend} ended the stream before it finished.`);
+            controller.close();
+            if (upstreamError) ctx.finish("upstream_error", { ...observedFields(), errorCode: "upstream_stream_error", errorMessage: upstreamError });
+            else ctx.finish("served", observedFields());
+            return;
+          }
+          const events = splitter.push(next.value).filter((event) => observer.observe(event));
+          if (events.length > 0) {
+            controller.enqueue(events.length === 1 ? (events[0] as Buffer) : Buffer.concat(events));
+            return;
+          }
+        }
+      } catch (error) {
+        if (ctx.isFinished || request.clientSignal.aborted) return;
+        failMidStream(controller, `Backend ${ctx.record.backend} failed mid-stream: ${describeUpstreamError(error)}`);
+      }
+    },
+    cancel() {
+      abortUpstream();
+      ctx.finish("client_abort", { ...observedFields(), status: 200, errorMessage: "client closed the stream" });
+    },
+  });
+}
+
+function responseHeaders(ctx: RequestContext, contentType: string | string[] | undefined): Headers {
+  const headers = new Headers({
+    "content-type": (Array.isArray(contentType) ? contentType[0] : contentType) ?? "application/json",
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+  });
+  for (const [name, value] of Object.entries(tracingHeaders(ctx))) headers.set(name, value);
+  return headers;
+}
+
+/** Headers that tell the client what happened: the request id, the backend that served, the route and why. */
+export function tracingHeaders(ctx: RequestContext): Record<string, string> {
+  const { id, backend, route, routeReason } = ctx.record;
+  const headers: Record<string, string> = { "x-request-id": id };
+  if (backend) headers["x-switchyard-backend"] = backend;
+  if (route) headers["x-switchyard-route"] = asciiHeader(route);
+  if (routeReason) headers["x-switchyard-route-reason"] = asciiHeader(routeReason);
+  return headers;
+}
+
+function asciiHeader(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, "?").slice(0, 512);
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function upstreamErrorMessage(json: unknown, bytes: Buffer): string {
+  const body = json as { error?: { message?: string } | string; message?: string } | undefined;
+  if (typeof body?.error === "string") return body.error;
+  return body?.error?.message ?? body?.message ?? bytes.toString("utf8").slice(0, 500);
+}

@@ -1,0 +1,75 @@
+import type { RequestOutcome, RequestRecord, RequestRecordSink } from "./request-record";
+
+/**
+ * The life of one request: its log record and the guarantee that it is finished exactly once,
+ * whatever path (served, rejected, aborted, failed) ends it.
+ */
+export class RequestContext {
+  readonly record: RequestRecord;
+  private readonly startedAt = performance.now();
+  private finished = false;
+  private readonly onFinish: ((record: RequestRecord) => void)[] = [];
+
+  constructor(
+    private readonly sink: RequestRecordSink,
+    init: Pick<RequestRecord, "id" | "method" | "endpoint" | "clientAddress" | "userAgent">,
+  ) {
+    this.record = {
+      ...init,
+      receivedAt: new Date(),
+      firstTokenAt: null,
+      finishedAt: null,
+      requestedModel: null,
+      route: null,
+      routeReason: null,
+      backend: null,
+      mode: null,
+      stream: false,
+      status: null,
+      outcome: "open",
+      errorCode: null,
+      errorMessage: null,
+      promptTokens: null,
+      completionTokens: null,
+      cachedTokens: null,
+      ttftMs: null,
+      durationMs: null,
+      queueMs: null,
+      finishReason: null,
+      attempts: 0,
+      apiKeyId: null,
+      apiKeyName: null,
+    };
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  /** Writes the row as still open, so a request that never ends (a crash) is still on record. */
+  recordOpen(): void {
+    if (!this.finished) this.sink.record({ ...this.record });
+  }
+
+  whenFinished(callback: (record: RequestRecord) => void): void {
+    this.onFinish.push(callback);
+  }
+
+  /** Ends the request once; later calls are ignored (a stream can end by abort and by error at once). */
+  finish(outcome: Exclude<RequestOutcome, "open" | "interrupted">, patch: Partial<RequestRecord> = {}): void {
+    if (this.finished) return;
+    this.finished = true;
+    Object.assign(this.record, patch, { outcome, finishedAt: new Date(), durationMs: round(this.elapsedMs()) });
+    this.sink.record({ ...this.record });
+    for (const callback of this.onFinish) callback(this.record);
+  }
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,88 @@
+import type { InFlightTracker } from "@/lib/admission/in-flight";
+import type { LabConfig } from "@/lib/config/schema";
+import { decideAuto, type AutoSignals, type SideLoad } from "@/lib/routing/auto";
+import { allModelNames, candidatesInMode, findRoute, servingBackend } from "@/lib/routing/resolve";
+import { GatewayError } from "./errors";
+
+/** What the gateway's routing view of the lab needs. */
+export interface LabView {
+  currentMode(): string;
+  /** False while health checks or a recent connection failure say the backend is down. */
+  isHealthy(backendId: string): boolean;
+  /** A connection to the backend failed: stop preferring it until a health check passes. */
+  markUnreachable(backendId: string, reason: string): void;
+}
+
+export interface RoutePlan {
+  /** The route actually used (for `auto`: the side it chose). */
+  route: string;
+  /** Why: the auto router's reason, or the plain route name. */
+  reason: string;
+  mode: string;
+  /** The route's candidates, in its order. */
+  candidates: string[];
+  /** Candidates to try in order: the mode's healthy ones first, then its unhealthy ones as a last resort. */
+  attemptOrder: string[];
+}
+
+/** Resolves a requested model against the config and the current mode; throws 404 or 503 as DESIGN section 3 says. */
+export function planRoute(
+  config: LabConfig,
+  lab: LabView,
+  inFlight: InFlightTracker,
+  model: string,
+  signals: AutoSignals,
+  retryAfterSeconds: number,
+): RoutePlan {
+  const mode = lab.currentMode();
+  const target = findRoute(config, model);
+  if (!target) {
+    throw new GatewayError("model_not_found", `The model \`${model}\` does not exist. Available models: ${allModelNames(config).join(", ")}.`, {
+      param: "model",
+    });
+  }
+
+  let route = target.route;
+  let reason = `route ${route}`;
+  let candidates: string[];
+  if (target.kind === "auto") {
+    const sideLoad = (routeName: string): SideLoad => {
+      const ids = candidatesInMode(config, mode, routeCandidates(config, routeName));
+      const queued = ids.map((id) => inFlight.queued(id, config.backends[id]?.maxConcurrency ?? 1));
+      return { available: ids.length > 0, queued: queued.length > 0 ? Math.min(...queued) : 0 };
+    };
+    const decision = decideAuto(target.auto, signals, { fast: sideLoad(target.auto.fast), deep: sideLoad(target.auto.deep) });
+    route = decision.route;
+    reason = decision.reason;
+    candidates = routeCandidates(config, route);
+  } else {
+    candidates = target.candidates;
+  }
+
+  const inMode = candidatesInMode(config, mode, candidates);
+  if (inMode.length === 0) {
+    const servedIn = Object.keys(config.modes).filter((other) => servingBackend(config, other, model) !== null);
+    throw new GatewayError(
+      "model_offline",
+      `\`${model}\` is offline in the current mode (${mode})${servedIn.length > 0 ? `; it is served in mode ${servedIn.join(", ")}` : ""}.`,
+      { param: "model", retryAfterSeconds },
+    );
+  }
+  const healthy = inMode.filter((id) => lab.isHealthy(id));
+  const attemptOrder = [...healthy, ...inMode.filter((id) => !healthy.includes(id))];
+  return { route, reason, mode, candidates, attemptOrder };
+}
+
+function routeCandidates(config: LabConfig, routeName: string): string[] {
+  const target = findRoute(config, routeName);
+  return target?.kind === "candidates" ? target.candidates : [];
+}
+
+/** The reason recorded once the serving backend is known: which candidate served, and why earlier ones did not. */
+export function describeChoice(plan: RoutePlan, servedBy: string, failed: { id: string; why: string }[]): string {
+  const passedOver = plan.candidates.slice(0, Math.max(0, plan.candidates.indexOf(servedBy))).map((id) => {
+    if (!plan.attemptOrder.includes(id)) return `${id} not in mode ${plan.mode}`;
+    return `${id} ${failed.find((f) => f.id === id)?.why ?? "unhealthy"}`;
+  });
+  return `${plan.reason}; ${servedBy} ${passedOver.length === 0 ? "(first choice)" : `(${passedOver.join("; ")})`}`;
+}

@@ -1,0 +1,59 @@
+import { Pool } from "undici";
+
+/**
+ * One keep-alive connection pool per backend origin. Idle sockets close after 4 s, before vLLM's (uvicorn's)
+ * 5 s keep-alive does, so a request never lands on a socket the server is closing. Header and body timeouts are
+ * off: a long prefill or a slow stream is never cut by a hidden default; the gateway's own timers decide.
+ */
+export class UpstreamPools {
+  private readonly pools = new Map<string, Pool>();
+
+  pool(url: string): Pool {
+    const origin = new URL(url).origin;
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        keepAliveTimeout: 4_000,
+        keepAliveMaxTimeout: 4_000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connectTimeout: 5_000,
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((pool) => pool.close()));
+  }
+}
+
+const connectFailureCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+
+/**
+ * True when the upstream never produced a response: nothing reached the client yet, so another candidate
+ * may be tried. Applies only to errors raised before response headers arrived.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && connectFailureCodes.has(code);
+}
+
+export function describeUpstreamError(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return [code, message].filter(Boolean).join(": ") || String(error);
+}

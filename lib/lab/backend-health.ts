@@ -1,0 +1,101 @@
+import type { LabConfig } from "@/lib/config/schema";
+
+/** What Switchyard knows of a backend's health right now. */
+export type HealthState = "unknown" | "ready" | "down" | "unhealthy";
+
+export interface BackendHealthStatus {
+  state: HealthState;
+  /** Why it is not ready: the connection error or the /health status. */
+  reason: string | null;
+  /** Epoch ms of the last change of state. */
+  since: number;
+  lastCheckAt: number | null;
+}
+
+export type HealthProbe = (url: string, timeoutMs: number) => Promise<{ ok: true } | { ok: false; state: "down" | "unhealthy"; reason: string }>;
+
+/** GET /health: 200 = ready; a refused connection = down (vLLM refuses while loading); anything else = unhealthy. */
+export const probeVllmHealth: HealthProbe = async (url, timeoutMs) => {
+  try {
+    const response = await fetch(new URL("/health", url), { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.status === 200 ? { ok: true } : { ok: false, state: "unhealthy", reason: `/health answered ${response.status}` };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === "ECONNREFUSED") return { ok: false, state: "down", reason: "connection refused" };
+    if ((error as Error).name === "TimeoutError") return { ok: false, state: "unhealthy", reason: `/health gave no answer within ${timeoutMs} ms` };
+    return { ok: false, state: "down", reason: cause?.code ?? (error as Error).message };
+  }
+};
+
+export interface BackendHealthOptions {
+  config: () => LabConfig;
+  /** Backends to probe (those the current mode runs). */
+  backendsToWatch: () => string[];
+  intervalMs?: number;
+  timeoutMs?: number;
+  probe?: HealthProbe;
+  onChange?: (backendId: string, status: BackendHealthStatus) => void;
+}
+
+/**
+ * Active health checks of the backends in service, plus passive marks from the gateway (a refused connection
+ * marks a backend down at once; the next passing probe brings it back).
+ */
+export class BackendHealth {
+  private readonly statuses = new Map<string, BackendHealthStatus>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly probe: HealthProbe;
+
+  constructor(private readonly options: BackendHealthOptions) {
+    this.probe = options.probe ?? probeVllmHealth;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    void this.checkAll();
+    this.timer = setInterval(() => void this.checkAll(), this.options.intervalMs ?? 2000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  status(backendId: string): BackendHealthStatus {
+    return this.statuses.get(backendId) ?? { state: "unknown", reason: null, since: 0, lastCheckAt: null };
+  }
+
+  /** Unknown counts as healthy: a backend is tried until something says otherwise. */
+  isHealthy(backendId: string): boolean {
+    const { state } = this.status(backendId);
+    return state === "ready" || state === "unknown";
+  }
+
+  markUnreachable(backendId: string, reason: string): void {
+    this.set(backendId, "down", reason, this.status(backendId).lastCheckAt);
+  }
+
+  async checkAll(): Promise<void> {
+    const config = this.options.config();
+    await Promise.all(
+      this.options.backendsToWatch().map(async (id) => {
+        const backend = config.backends[id];
+        if (!backend) return;
+        const result = await this.probe(backend.url, this.options.timeoutMs ?? 1500);
+        const now = Date.now();
+        if (result.ok) this.set(id, "ready", null, now);
+        else this.set(id, result.state, result.reason, now);
+      }),
+    );
+  }
+
+  private set(backendId: string, state: HealthState, reason: string | null, lastCheckAt: number | null): void {
+    const previous = this.status(backendId);
+    const changed = previous.state !== state;
+    const status = { state, reason, since: changed ? Date.now() : previous.since, lastCheckAt };
+    this.statuses.set(backendId, status);
+    if (changed) this.options.onChange?.(backendId, status);
+  }
+}

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { RequestRecord } from "@/lib/gateway/request-record";
+
+export interface GatewayMetricsSources {
+  inFlight: () => Record<string, number>;
+  requestLog: () => { queued: number; dropped: number; written: number; failedBatches: number };
+}
+
+/**
+ * The gateway's own Prometheus metrics (/metrics). Request counters are fed by the pipeline's finished
+ * records; gauges that mirror other components' state are read when scraped.
+ */
+export function createGatewayMetrics(sources: GatewayMetricsSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "switchyard_process_" });
+
+  const requests = new Counter({
+    name: "switchyard_requests_total",
+    help: "Gateway requests by endpoint, route, backend, HTTP status and outcome.",
+    labelNames: ["endpoint", "route", "backend", "status", "outcome"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "switchyard_request_duration_seconds",
+    help: "Time from request received to the last byte sent.",
+    labelNames: ["endpoint", "backend"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const ttft = new Histogram({
+    name: "switchyard_time_to_first_token_seconds",
+    help: "Time from request received to the first generated token, streams only.",
+    labelNames: ["backend"] as const,
+    buckets: [0.02, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: "switchyard_tokens_total",
+    help: "Prompt and completion tokens by backend.",
+    labelNames: ["backend", "kind"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "switchyard_requests_in_flight",
+    help: "Requests being served, by backend.",
+    labelNames: ["backend"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [backend, count] of Object.entries(sources.inFlight())) this.set({ backend }, count);
+    },
+  });
+  new Gauge({
+    name: "switchyard_request_log_queue_depth",
+    help: "Request-log rows waiting for the next batch write.",
+    registers: [registry],
+    collect() {
+      this.set(sources.requestLog().queued);
+    },
+  });
+  const logCounters = [
+    ["switchyard_request_log_dropped_total", "Request-log rows lost to a full queue or a database error.", "dropped"],
+    ["switchyard_request_log_written_total", "Request-log rows written.", "written"],
+    ["switchyard_request_log_failed_batches_total", "Request-log batch writes that failed.", "failedBatches"],
+  ] as const;
+  for (const [name, help, field] of logCounters) {
+    // Gauges that mirror the writer's own monotonic counters (prom-client counters cannot be set).
+    new Gauge({ name, help, registers: [registry], collect() { this.set(sources.requestLog()[field]); } });
+  }
+
+  return {
+    registry,
+    observe(record: RequestRecord): void {
+      const backend = record.backend ?? "none";
+      const endpoint = endpointLabel(record);
+      requests.inc({ endpoint, route: record.route ?? "none", backend, status: String(record.status ?? 0), outcome: record.outcome });
+      if (record.durationMs !== null) duration.observe({ endpoint, backend }, record.durationMs / 1000);
+      if (record.ttftMs !== null) ttft.observe({ backend }, record.ttftMs / 1000);
+      if (record.promptTokens) tokens.inc({ backend, kind: "prompt" }, record.promptTokens);
+      if (record.completionTokens) tokens.inc({ backend, kind: "completion" }, record.completionTokens);
+    },
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+/** Paths clients invent must not become label values (one series each). */
+function endpointLabel(record: RequestRecord): string {
+  if (record.errorCode === "unknown_endpoint") return "unknown";
+  return record.endpoint.startsWith("/v1/models/") ? "/v1/models/{id}" : record.endpoint;
+}

@@ -1,0 +1,56 @@
+import type { AutoRouteConfig } from "@/lib/config/schema";
+
+/** What the auto router looks at in a request. */
+export interface AutoSignals {
+  /** Characters of prompt text (messages or prompt); about 4 per token. */
+  promptChars: number;
+  hasTools: boolean;
+  /** `reasoning_effort` as sent (OpenAI: minimal | low | medium | high). */
+  reasoningEffort?: string;
+  /** An explicit choice from the `x-switchyard-route` header. */
+  hint?: string;
+}
+
+/** How busy each side is right now; `available` is false when the side has no live backend in the current mode. */
+export interface SideLoad {
+  available: boolean;
+  queued: number;
+}
+
+export interface AutoDecision {
+  side: "fast" | "deep";
+  route: string;
+  /** Plain-ASCII explanation recorded in the log row and the response header. */
+  reason: string;
+}
+
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * Picks fast or deep. Firm reasons (an explicit hint, reasoning effort, tools) decide outright; a prompt-size
+ * choice is soft and spills to the other side when the preferred side is queueing and the other is idle.
+ * A side with nothing live in the current mode is never picked while the other side has something.
+ */
+export function decideAuto(auto: AutoRouteConfig, signals: AutoSignals, load: Record<"fast" | "deep", SideLoad>): AutoDecision {
+  const { side, reason, firm } = preferredSide(auto, signals);
+  const other = side === "fast" ? "deep" : "fast";
+  const pick = (chosen: "fast" | "deep", why: string): AutoDecision => ({ side: chosen, route: auto[chosen], reason: `auto: ${why}` });
+
+  if (!load[side].available && load[other].available) return pick(other, `${reason}, but ${side} is offline in this mode`);
+  if (!firm && load[side].queued >= auto.spillQueueDepth && load[other].available && load[other].queued === 0) {
+    return pick(other, `${reason}, but ${side} has ${load[side].queued} queued and ${other} is idle`);
+  }
+  return pick(side, reason);
+}
+
+function preferredSide(auto: AutoRouteConfig, signals: AutoSignals): { side: "fast" | "deep"; reason: string; firm: boolean } {
+  const hint = signals.hint?.toLowerCase();
+  if (hint === "fast" || hint === "deep") return { side: hint, reason: `hint ${hint}`, firm: true };
+  const effort = signals.reasoningEffort?.toLowerCase();
+  if (effort === "high" || effort === "medium") return { side: "deep", reason: `reasoning_effort ${effort}`, firm: true };
+  if (effort === "low" || effort === "minimal" || effort === "none") return { side: "fast", reason: `reasoning_effort ${effort}`, firm: true };
+  if (signals.hasTools) return { side: "deep", reason: "tools in request", firm: true };
+  const tokens = Math.round(signals.promptChars / CHARS_PER_TOKEN);
+  if (tokens >= auto.longPromptTokens) return { side: "deep", reason: `long prompt (~${tokens} tokens)`, firm: false };
+  return { side: "fast", reason: `short prompt (~${tokens} tokens)`, firm: false };
+}
