@@ -1,23 +1,39 @@
+/** One request's hold on a backend, from the upstream call until its last byte. */
+export interface InFlightLease {
+  /** Ends the hold; later calls do nothing. */
+  release(): void;
+  /** What to do if the backend must be emptied (a drain that ran out of time): end the request with an error. */
+  onEvict(evict: (reason: string) => void): void;
+}
+
 /**
- * Counts requests in flight per backend. The auto router reads it to see queueing; admission control
- * (limits and queues) will build on it.
+ * Counts requests in flight per backend and can cut them off. The auto router reads it to see queueing; the lab
+ * controller waits on it to drain a backend and evicts what is left when the drain's time is up.
  */
 export class InFlightTracker {
-  private readonly counts = new Map<string, number>();
+  private readonly leases = new Map<string, Set<{ evict: (reason: string) => void }>>();
 
-  /** Marks one request as in flight; call the returned function exactly once when it ends. */
-  acquire(backendId: string): () => void {
-    this.counts.set(backendId, this.inFlight(backendId) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.counts.set(backendId, this.inFlight(backendId) - 1);
+  acquire(backendId: string): InFlightLease {
+    const entry = { evict: (_reason: string) => {} };
+    let set = this.leases.get(backendId);
+    if (!set) {
+      set = new Set();
+      this.leases.set(backendId, set);
+    }
+    set.add(entry);
+    const held = set;
+    return {
+      release: () => {
+        held.delete(entry);
+      },
+      onEvict: (evict) => {
+        entry.evict = evict;
+      },
     };
   }
 
   inFlight(backendId: string): number {
-    return this.counts.get(backendId) ?? 0;
+    return this.leases.get(backendId)?.size ?? 0;
   }
 
   /** Requests beyond what the backend runs at once: they wait in vLLM's queue. */
@@ -27,7 +43,16 @@ export class InFlightTracker {
 
   total(): number {
     let sum = 0;
-    for (const count of this.counts.values()) sum += count;
+    for (const set of this.leases.values()) sum += set.size;
     return sum;
+  }
+
+  /** Ends every request still on the backend; returns how many were cut. */
+  evict(backendId: string, reason: string): number {
+    const set = this.leases.get(backendId);
+    if (!set) return 0;
+    const victims = [...set];
+    for (const victim of victims) victim.evict(reason);
+    return victims.length;
   }
 }

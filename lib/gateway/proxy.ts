@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import type { InFlightTracker } from "@/lib/admission/in-flight";
+import type { InFlightLease, InFlightTracker } from "@/lib/admission/in-flight";
 import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError } from "./errors";
 import { observeJsonBody, StreamObserver } from "./observer";
@@ -43,7 +43,8 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     const backend = deps.config.backends[backendId];
     if (!backend) continue;
     ctx.record.attempts += 1;
-    const release = deps.inFlight.acquire(backendId);
+    const lease = deps.inFlight.acquire(backendId);
+    lease.onEvict(abortUpstream);
     let upstream: Dispatcher.ResponseData;
     try {
       upstream = await deps.pools.pool(backend.url).request({
@@ -54,7 +55,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
         signal: upstreamAbort.signal,
       });
     } catch (error) {
-      release();
+      lease.release();
       if (request.clientSignal.aborted) return clientGone(ctx, backendId, request.clientSignal, abortUpstream);
       if (!isConnectFailure(error)) {
         request.clientSignal.removeEventListener("abort", abortUpstream);
@@ -68,13 +69,13 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     ctx.record.backend = backendId;
     ctx.record.routeReason = describeChoice(plan, backendId, failed);
     ctx.whenFinished(() => {
-      release();
+      lease.release();
       request.clientSignal.removeEventListener("abort", abortUpstream);
     });
     const headers = responseHeaders(ctx, upstream.headers["content-type"]);
     const isEventStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
     if (upstream.statusCode === 200 && isEventStream) {
-      return new Response(relayStream(ctx, upstream.body, request, abortUpstream), { status: 200, headers });
+      return new Response(relayStream(ctx, upstream.body, request, abortUpstream, lease), { status: 200, headers });
     }
     return relayWhole(ctx, upstream, headers, request.clientSignal);
   }
@@ -121,7 +122,13 @@ async function relayWhole(ctx: RequestContext, upstream: Dispatcher.ResponseData
  * Relays an SSE stream event by event as it arrives (pull-driven, so a slow client slows the upstream read
  * instead of piling up memory). Ends with an error event if the upstream fails or stops short.
  */
-function relayStream(ctx: RequestContext, body: Dispatcher.ResponseData["body"], request: ProxyRequest, abortUpstream: () => void): ReadableStream<Uint8Array> {
+function relayStream(
+  ctx: RequestContext,
+  body: Dispatcher.ResponseData["body"],
+  request: ProxyRequest,
+  abortUpstream: () => void,
+  lease: InFlightLease,
+): ReadableStream<Uint8Array> {
   const splitter = new SseEventSplitter();
   const observer = new StreamObserver(Date.now, request.dropUsageChunk);
   const upstream = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -147,6 +154,14 @@ function relayStream(ctx: RequestContext, body: Dispatcher.ResponseData["body"],
   };
 
   return new ReadableStream<Uint8Array>({
+    start(controller) {
+      // A drain that runs out of time cuts the stream: the client gets an error event, vLLM an abort.
+      lease.onEvict((reason) => {
+        if (ctx.isFinished) return;
+        failMidStream(controller, reason);
+        abortUpstream();
+      });
+    },
     async pull(controller) {
       try {
         for (;;) {

@@ -10,6 +10,8 @@ export interface BackendHealthStatus {
   /** Epoch ms of the last change of state. */
   since: number;
   lastCheckAt: number | null;
+  /** Active probes that failed in a row (the watchdog acts on it). */
+  consecutiveFailures: number;
 }
 
 export type HealthProbe = (url: string, timeoutMs: number) => Promise<{ ok: true } | { ok: false; state: "down" | "unhealthy"; reason: string }>;
@@ -64,7 +66,7 @@ export class BackendHealth {
   }
 
   status(backendId: string): BackendHealthStatus {
-    return this.statuses.get(backendId) ?? { state: "unknown", reason: null, since: 0, lastCheckAt: null };
+    return this.statuses.get(backendId) ?? { state: "unknown", reason: null, since: 0, lastCheckAt: null, consecutiveFailures: 0 };
   }
 
   /** Unknown counts as healthy: a backend is tried until something says otherwise. */
@@ -74,7 +76,8 @@ export class BackendHealth {
   }
 
   markUnreachable(backendId: string, reason: string): void {
-    this.set(backendId, "down", reason, this.status(backendId).lastCheckAt);
+    const previous = this.status(backendId);
+    this.set(backendId, "down", reason, previous.lastCheckAt, previous.consecutiveFailures);
   }
 
   async checkAll(): Promise<void> {
@@ -85,16 +88,21 @@ export class BackendHealth {
         if (!backend) return;
         const result = await this.probe(backend.url, this.options.timeoutMs ?? 1500);
         const now = Date.now();
-        if (result.ok) this.set(id, "ready", null, now);
-        else this.set(id, result.state, result.reason, now);
+        if (result.ok) this.set(id, "ready", null, now, 0);
+        else this.set(id, result.state, result.reason, now, this.status(id).consecutiveFailures + 1);
       }),
     );
   }
 
-  private set(backendId: string, state: HealthState, reason: string | null, lastCheckAt: number | null): void {
+  /** Forgets a backend's state (it was stopped on purpose): it starts again from unknown. */
+  reset(backendId: string): void {
+    this.statuses.delete(backendId);
+  }
+
+  private set(backendId: string, state: HealthState, reason: string | null, lastCheckAt: number | null, consecutiveFailures: number): void {
     const previous = this.status(backendId);
     const changed = previous.state !== state;
-    const status = { state, reason, since: changed ? Date.now() : previous.since, lastCheckAt };
+    const status = { state, reason, since: changed ? Date.now() : previous.since, lastCheckAt, consecutiveFailures };
     this.statuses.set(backendId, status);
     if (changed) this.options.onChange?.(backendId, status);
   }

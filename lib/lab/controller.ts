@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import type { LabConfig } from "@/lib/config/schema";
+import type { EventBus } from "@/lib/events/bus";
+import { backendsOfMode } from "@/lib/routing/resolve";
+import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "./errors";
+import { StepActions, type StepActionDeps } from "./step-actions";
+
+export type OperationKind = "mode_switch" | "restart";
+export type OperationStatus = "running" | "succeeded" | "failed" | "rolled_back" | "interrupted";
+export type StepStatus = "running" | "succeeded" | "failed" | "skipped";
+
+/** Where operations and their steps are recorded (the ModeSwitch tables); failures to record never stop an operation. */
+export interface OperationRecorder {
+  create(op: { id: string; kind: OperationKind; fromMode: string | null; toMode: string | null; backendId: string | null; requestedBy: string; startedAt: Date }): Promise<void>;
+  startStep(opId: string, position: number, name: string): Promise<number | null>;
+  finishStep(stepId: number | null, status: StepStatus, detail: string | null): Promise<void>;
+  finish(opId: string, status: OperationStatus, error: string | null): Promise<void>;
+  saveMode(mode: string): Promise<void>;
+}
+
+export interface OperationView {
+  id: string;
+  kind: OperationKind;
+  fromMode: string | null;
+  toMode: string | null;
+  backendId: string | null;
+  requestedBy: string;
+  status: OperationStatus;
+  error: string | null;
+  startedAt: number;
+  steps: { name: string; status: StepStatus; detail: string | null; startedAt: number; finishedAt: number | null }[];
+}
+
+export interface LabControllerDeps extends StepActionDeps {
+  recorder: OperationRecorder;
+  bus?: EventBus;
+  initialMode: string;
+}
+
+/**
+ * The lab's control plane: the current mode, and the one lab operation (mode switch or backend restart) that may
+ * run at a time. An operation is a fixed sequence of recorded steps; a failed mode switch rolls back to the mode it
+ * came from, so the lab always ends in a declared state. See lib/lab/README.md.
+ */
+export class LabController {
+  private mode: string;
+  private running: { view: OperationView; done: Promise<void> } | null = null;
+  /** Backends that take no new requests (draining, stopped or starting during an operation). */
+  private readonly closed = new Set<string>();
+  private readonly actions: StepActions;
+
+  constructor(private readonly deps: LabControllerDeps) {
+    this.mode = deps.initialMode;
+    this.actions = new StepActions(deps);
+  }
+
+  currentMode(): string {
+    return this.mode;
+  }
+
+  isAdmitting(backendId: string): boolean {
+    return !this.closed.has(backendId);
+  }
+
+  /** The running operation, for the API and for requests that wait for it. */
+  runningOperation(): OperationView | null {
+    return this.running ? structuredClone(this.running.view) : null;
+  }
+
+  /** Resolves when the running operation (if any) has ended, or after `timeoutMs`; true if it ended. */
+  async waitForOperation(timeoutMs: number): Promise<boolean> {
+    const running = this.running;
+    if (!running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ended = await Promise.race([running.done.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return ended;
+  }
+
+  /** The mode the lab will be in once the running operation succeeds. */
+  targetMode(): string {
+    return this.running?.view.toMode ?? this.mode;
+  }
+
+  activateMode(target: string, requestedBy: string): { status: "already_active" } | { status: "started"; operationId: string } {
+    const config = this.deps.config();
+    if (!config.modes[target]) throw new LabNotFoundError(`unknown mode "${target}" (modes: ${Object.keys(config.modes).join(", ")})`);
+    this.assertIdle();
+    if (target === this.mode) return { status: "already_active" };
+    const from = this.mode;
+    // The gate closes now, not when the first step gets to run: nothing new may reach a leaving backend.
+    for (const id of leavingBackends(config, from, target)) this.closed.add(id);
+    const view = this.begin("mode_switch", { fromMode: from, toMode: target, backendId: null, requestedBy });
+    this.launch(view, () => this.runModeSwitch(view, from, target));
+    return { status: "started", operationId: view.id };
+  }
+
+  restartBackend(backendId: string, requestedBy: string): { operationId: string } {
+    const config = this.deps.config();
+    if (!config.backends[backendId]) throw new LabNotFoundError(`unknown backend "${backendId}" (backends: ${Object.keys(config.backends).join(", ")})`);
+    if (this.actions.managed([backendId]).length === 0) {
+      throw new LabInvalidRequestError(`${backendId} is external (no container, or runtime: none): Switchyard cannot restart it`);
+    }
+    if (!backendsOfMode(config, this.mode).includes(backendId)) {
+      throw new LabInvalidRequestError(`${backendId} is not part of the current mode (${this.mode}); activate a mode that runs it instead`);
+    }
+    this.assertIdle();
+    this.closed.add(backendId);
+    const view = this.begin("restart", { fromMode: this.mode, toMode: this.mode, backendId, requestedBy });
+    this.launch(view, () => this.runRestart(view, backendId));
+    return { operationId: view.id };
+  }
+
+  private assertIdle(): void {
+    const running = this.running?.view;
+    if (running) throw new OperationConflictError({ id: running.id, kind: running.kind, target: running.backendId ?? running.toMode ?? "" });
+  }
+
+  private begin(kind: OperationKind, fields: Pick<OperationView, "fromMode" | "toMode" | "backendId" | "requestedBy">): OperationView {
+    const view: OperationView = { id: randomUUID(), kind, ...fields, status: "running", error: null, startedAt: this.deps.clock.now(), steps: [] };
+    void this.record(() => this.deps.recorder.create({ ...fields, id: view.id, kind, startedAt: new Date(view.startedAt) }));
+    this.deps.bus?.publish("status", { reason: `${kind} started` });
+    return view;
+  }
+
+  private launch(view: OperationView, body: () => Promise<void>): void {
+    const done = body()
+      .catch((error: unknown) => console.error(`[lab] operation ${view.id} crashed`, error))
+      .finally(() => {
+        this.running = null;
+        this.deps.bus?.publish("operation_done", { operationId: view.id, kind: view.kind, status: view.status, error: view.error });
+        this.deps.bus?.publish("status", { reason: `${view.kind} ${view.status}` });
+      });
+    this.running = { view, done };
+  }
+
+  private async runModeSwitch(view: OperationView, from: string, to: string): Promise<void> {
+    const config = this.deps.config();
+    const fromBackends = backendsOfMode(config, from);
+    const toBackends = backendsOfMode(config, to);
+    const leaving = leavingBackends(config, from, to);
+    const entering = toBackends.filter((id) => !fromBackends.includes(id));
+    const staying = toBackends.filter((id) => fromBackends.includes(id));
+    const started: string[] = [];
+    try {
+      await this.step(view, "stop_admitting", async () => {
+        return leaving.length > 0 ? `${leaving.join(", ")} take no new requests` : "no backend leaves";
+      });
+      await this.step(view, "drain", () => this.actions.drain(leaving));
+      await this.step(view, "stop_containers", () => this.actions.stop(leaving));
+      await this.step(view, "wait_gpu_memory", () => this.actions.waitGpuMemory(this.gpusOf(entering), new Set(this.gpusOf(staying))));
+      await this.step(view, "start_containers", async () => {
+        for (const id of entering) this.closed.add(id);
+        started.push(...entering);
+        return this.actions.start(entering);
+      });
+      await this.step(view, "wait_ready", () => this.actions.waitReady(entering));
+      await this.step(view, "switch_routing", async () => {
+        this.mode = to;
+        await this.record(() => this.deps.recorder.saveMode(to));
+        for (const id of [...leaving, ...entering]) this.closed.delete(id);
+        return `now serving mode ${to}`;
+      });
+      await this.end(view, "succeeded", null);
+    } catch (error) {
+      const reason = (error as Error).message;
+      try {
+        await this.step(view, "rollback", async () => {
+          await this.actions.stop(started);
+          await this.actions.waitGpuMemory(this.gpusOf(leaving), new Set(this.gpusOf(staying))).catch(() => undefined);
+          await this.actions.start(leaving);
+          await this.actions.waitReady(leaving);
+          return `back in mode ${from}`;
+        });
+        await this.end(view, "rolled_back", reason);
+      } catch (rollbackError) {
+        await this.end(view, "failed", `${reason}; the rollback to ${from} also failed: ${(rollbackError as Error).message}`);
+      } finally {
+        this.mode = from;
+        for (const id of [...leaving, ...entering]) this.closed.delete(id);
+      }
+    }
+  }
+
+  private async runRestart(view: OperationView, backendId: string): Promise<void> {
+    const config = this.deps.config();
+    const others = backendsOfMode(config, this.mode).filter((id) => id !== backendId);
+    try {
+      await this.step(view, "stop_admitting", async () => `${backendId} takes no new requests`);
+      await this.step(view, "drain", () => this.actions.drain([backendId]));
+      await this.step(view, "stop_containers", () => this.actions.stop([backendId]));
+      await this.step(view, "wait_gpu_memory", () => this.actions.waitGpuMemory(this.gpusOf([backendId]), new Set(this.gpusOf(others))));
+      await this.step(view, "start_containers", () => this.actions.start([backendId]));
+      await this.step(view, "wait_ready", () => this.actions.waitReady([backendId]));
+      await this.step(view, "resume_admitting", async () => `${backendId} takes requests again`);
+      await this.end(view, "succeeded", null);
+    } catch (error) {
+      await this.end(view, "failed", (error as Error).message);
+    } finally {
+      this.closed.delete(backendId);
+    }
+  }
+
+  private async step(view: OperationView, name: string, action: () => Promise<string>): Promise<void> {
+    const entry: OperationView["steps"][number] = { name, status: "running", detail: null, startedAt: this.deps.clock.now(), finishedAt: null };
+    view.steps.push(entry);
+    const stepId = await this.record(() => this.deps.recorder.startStep(view.id, view.steps.length - 1, name));
+    this.publishStep(view, entry);
+    try {
+      entry.detail = await action();
+      entry.status = "succeeded";
+    } catch (error) {
+      entry.detail = (error as Error).message;
+      entry.status = "failed";
+      throw error;
+    } finally {
+      entry.finishedAt = this.deps.clock.now();
+      await this.record(() => this.deps.recorder.finishStep(stepId ?? null, entry.status, entry.detail));
+      this.publishStep(view, entry);
+    }
+  }
+
+  private async end(view: OperationView, status: OperationStatus, error: string | null): Promise<void> {
+    view.status = status;
+    view.error = error;
+    await this.record(() => this.deps.recorder.finish(view.id, status, error));
+  }
+
+  private publishStep(view: OperationView, step: OperationView["steps"][number]): void {
+    this.deps.bus?.publish("operation_step", {
+      operationId: view.id,
+      kind: view.kind,
+      step: step.name,
+      status: step.status,
+      detail: step.detail,
+      at: new Date(step.finishedAt ?? step.startedAt).toISOString(),
+    });
+  }
+
+  private gpusOf(backendIds: string[]): number[] {
+    const config: LabConfig = this.deps.config();
+    return [...new Set(backendIds.flatMap((id) => config.backends[id]?.gpus ?? []))];
+  }
+
+  /** Recording is best effort: the lab must not stall because the database is unwell. */
+  private async record<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (error) {
+      console.error("[lab] could not record an operation step", error);
+      return undefined;
+    }
+  }
+}
+
+function leavingBackends(config: LabConfig, from: string, to: string): string[] {
+  const target = backendsOfMode(config, to);
+  return backendsOfMode(config, from).filter((id) => !target.includes(id));
+}

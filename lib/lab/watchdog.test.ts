@@ -1,0 +1,78 @@
+import { expect, test } from "vitest";
+import { parseLabConfig } from "@/lib/config/parse";
+import { FakeRuntime, labYaml } from "./test-support";
+import { Watchdog } from "./watchdog";
+
+function setup(options: { disabled?: string } = {}) {
+  const config = parseLabConfig(labYaml);
+  const runtime = new FakeRuntime((id) => config.backends[id]?.gpus ?? []);
+  runtime.running.set("qwen-7b", { readyAt: 0 });
+  runtime.running.set("qwen-14b", { readyAt: 0 });
+  let now = 1_000_000;
+  const restarts: string[] = [];
+  const events: { message: string; detail?: Record<string, unknown> }[] = [];
+  const failures = new Map<string, number>();
+  const watchdog = new Watchdog({
+    config: () => config,
+    currentMode: () => "standard",
+    isBusy: () => false,
+    restart: (id) => {
+      restarts.push(id);
+      void runtime.start(id);
+    },
+    runtime,
+    health: (id) => ({ state: (failures.get(id) ?? 0) > 0 ? "unhealthy" : "ready", reason: "500", consecutiveFailures: failures.get(id) ?? 0, since: now }),
+    recordEvent: (event) => events.push(event),
+    clock: { now: () => now, sleep: async () => undefined },
+  });
+  if (options.disabled) watchdog.setEnabled(options.disabled, false);
+  return { watchdog, runtime, restarts, events, failures, advance: (ms: number) => (now += ms) };
+}
+
+test("a container that exited is restarted, with the exit code, OOM flag and last log lines recorded", async () => {
+  const lab = setup();
+  lab.runtime.oomAtLoad.add("qwen-7b");
+  lab.runtime.crash("qwen-7b", 137, true);
+  await lab.watchdog.check();
+  expect(lab.restarts).toEqual(["qwen-7b"]);
+  expect(lab.events[0]?.message).toContain("exited with code 137 (OOM-killed)");
+  expect(lab.events[0]?.detail).toMatchObject({ exitCode: 137, oomKilled: true, lastLines: ["torch.OutOfMemoryError: CUDA out of memory"] });
+});
+
+test("restarts back off: 10 s, then 20 s, doubling", async () => {
+  const lab = setup();
+  lab.runtime.crash("qwen-14b");
+  await lab.watchdog.check();
+  lab.runtime.crash("qwen-14b");
+  lab.advance(5_000);
+  await lab.watchdog.check();
+  expect(lab.restarts).toHaveLength(1);
+  lab.advance(5_000);
+  await lab.watchdog.check();
+  expect(lab.restarts).toHaveLength(2);
+  lab.runtime.crash("qwen-14b");
+  lab.advance(15_000);
+  await lab.watchdog.check();
+  expect(lab.restarts).toHaveLength(2);
+  lab.advance(5_000);
+  await lab.watchdog.check();
+  expect(lab.restarts).toHaveLength(3);
+});
+
+test("N failed health probes in a row count as dead; fewer do not", async () => {
+  const lab = setup();
+  lab.failures.set("qwen-7b", 2);
+  await lab.watchdog.check();
+  expect(lab.restarts).toEqual([]);
+  lab.failures.set("qwen-7b", 3);
+  await lab.watchdog.check();
+  expect(lab.restarts).toEqual(["qwen-7b"]);
+  expect(lab.events[0]?.message).toContain("health probe failed 3 times");
+});
+
+test("a backend with its watchdog turned off is left alone", async () => {
+  const lab = setup({ disabled: "qwen-7b" });
+  lab.runtime.crash("qwen-7b");
+  await lab.watchdog.check();
+  expect(lab.restarts).toEqual([]);
+});
