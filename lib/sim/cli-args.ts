@@ -1,0 +1,175 @@
+import type { SimFaultsPatch, SimulatorOptionsInput } from "./options";
+
+/**
+ * The simulator CLI's flags: kebab-case of the option names (`--max-num-seqs 2`, `--zero-latency`,
+ * `--crash-after-tokens 5`), shared by the CLI (parse) and `spawnSimulator` (build), so they cannot drift.
+ */
+
+type OptionKey = Exclude<keyof SimulatorOptionsInput, "faults">;
+type FaultKey = keyof SimFaultsPatch;
+type FlagKind = "string" | "number" | "boolean";
+
+interface FlagSpec {
+  flag: string;
+  kind: FlagKind;
+  target: { option: OptionKey } | { fault: FaultKey };
+  help: string;
+  aliases?: string[];
+}
+
+const option = (key: OptionKey, kind: FlagKind, help: string, aliases?: string[]): FlagSpec => ({
+  flag: kebab(key),
+  kind,
+  target: { option: key },
+  help,
+  aliases,
+});
+const fault = (key: FaultKey, kind: FlagKind, help: string, aliases?: string[]): FlagSpec => ({
+  flag: kebab(key),
+  kind,
+  target: { fault: key },
+  help,
+  aliases,
+});
+
+export const FLAGS: readonly FlagSpec[] = [
+  option("port", "number", "port to listen on; 0 picks a free one (default 0)"),
+  option("host", "string", "address to bind (default 127.0.0.1)"),
+  option("servedModel", "string", "served model name (default qwen2.5-7b-instruct)", ["model", "served-model-name"]),
+  option("root", "string", "Hugging Face id shown as `root` (default: the served name)"),
+  option("maxModelLen", "number", "context length (default 32768)"),
+  option("kind", "string", "chat | embedding (default chat)"),
+  option("embeddingDim", "number", "embedding size (default 384)"),
+  option("maxNumSeqs", "number", "concurrent sequences (default 32)"),
+  option("loadMs", "number", "time before listening; connections are refused meanwhile (default 0)"),
+  option("ttftMs", "number", "base time to first token (default 40)"),
+  option("prefillTokensPerSecond", "number", "prompt processing speed (default 8000)"),
+  option("tokensPerSecond", "number", "decode speed per sequence at batch size 1 (default 60)"),
+  option("batchSlowdown", "number", "fractional slowdown per extra running sequence (default 0.02)"),
+  option("zeroLatency", "boolean", "no delays at all (benchmarks)"),
+  option("kvCacheTokens", "number", "KV-cache capacity in tokens (default 131072)"),
+  option("enableAutoToolChoice", "boolean", "accept tool_choice auto (default true; --no-enable-auto-tool-choice)"),
+  option("version", "string", "vLLM version to report (default 0.11.0)"),
+  fault("crashAfterTokens", "number", "exit 1 once a request has streamed N tokens"),
+  fault("dropConnectionAfterTokens", "number", "destroy a request's socket after N tokens"),
+  fault("hangBeforeFirstToken", "boolean", "never answer generation requests"),
+  fault("error500", "number", "answer the next N inference requests with a 500", ["error500"]),
+  fault("failAtLoad", "boolean", "print a CUDA out-of-memory error after loading and exit 1"),
+  fault("slowLoadMs", "number", "extra load time"),
+  fault("tokenDelayMs", "number", "fixed delay between tokens"),
+  fault("ttftDelayMs", "number", "extra delay before the first token"),
+];
+
+/** Flags that are not options: the CLI's own behaviour. */
+export interface CliControl {
+  help: boolean;
+  /** Exit when stdin closes (the parent that spawned us died). */
+  exitOnStdinClose: boolean;
+}
+
+export class CliArgsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliArgsError";
+  }
+}
+
+export function parseSimulatorArgs(argv: readonly string[]): { options: SimulatorOptionsInput; control: CliControl } {
+  const options: Record<string, unknown> = {};
+  const faults: Record<string, unknown> = {};
+  const control: CliControl = { help: false, exitOnStdinClose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--help" || arg === "-h") {
+      control.help = true;
+      continue;
+    }
+    if (arg === "--exit-on-stdin-close") {
+      control.exitOnStdinClose = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) throw new CliArgsError(`unexpected argument: ${arg}`);
+    const eq = arg.indexOf("=");
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let negated = false;
+    let spec = findFlag(name);
+    if (!spec && name.startsWith("no-")) {
+      spec = findFlag(name.slice(3));
+      negated = spec?.kind === "boolean";
+      if (negated) name = name.slice(3);
+      else spec = undefined;
+    }
+    if (!spec) throw new CliArgsError(`unknown flag: --${name}`);
+
+    let value: unknown;
+    if (spec.kind === "boolean") {
+      if (negated) value = false;
+      else if (inline !== undefined) value = parseBoolean(inline, name);
+      else if (argv[i + 1] === "true" || argv[i + 1] === "false") value = argv[++i] === "true";
+      else value = true;
+    } else {
+      if (inline === undefined) {
+        inline = argv[++i];
+        if (inline === undefined) throw new CliArgsError(`--${name} needs a value`);
+      }
+      value = spec.kind === "number" ? parseNumber(inline, name) : inline;
+    }
+    if ("option" in spec.target) options[spec.target.option] = value;
+    else faults[spec.target.fault] = value;
+  }
+  if (Object.keys(faults).length > 0) options.faults = faults;
+  return { options: options as SimulatorOptionsInput, control };
+}
+
+/** The flags that reproduce `options` (only the fields that are set). */
+export function toSimulatorArgs(options: SimulatorOptionsInput): string[] {
+  const args: string[] = [];
+  const push = (spec: FlagSpec, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (spec.kind === "boolean") args.push(value ? `--${spec.flag}` : `--no-${spec.flag}`);
+    else args.push(`--${spec.flag}`, String(value));
+  };
+  for (const spec of FLAGS) {
+    if ("option" in spec.target) push(spec, options[spec.target.option]);
+    else push(spec, options.faults?.[spec.target.fault]);
+  }
+  return args;
+}
+
+export function simulatorHelp(): string {
+  const lines = FLAGS.map((spec) => {
+    const name = `--${spec.flag}${spec.kind === "boolean" ? "" : ` <${spec.kind}>`}`;
+    const aliases = spec.aliases ? ` (also ${spec.aliases.map((a) => `--${a}`).join(", ")})` : "";
+    return `  ${name.padEnd(38)} ${spec.help}${aliases}`;
+  });
+  return [
+    "Usage: npm run sim -- [flags]",
+    "",
+    "A vLLM OpenAI-server simulator. Prints {\"event\":\"listening\",\"port\":N} on stdout once it listens.",
+    "",
+    ...lines,
+    `  ${"--exit-on-stdin-close".padEnd(38)} exit when stdin closes (used by spawnSimulator)`,
+    `  ${"--help".padEnd(38)} this text`,
+  ].join("\n");
+}
+
+function findFlag(name: string): FlagSpec | undefined {
+  return FLAGS.find((spec) => spec.flag === name || spec.aliases?.includes(name));
+}
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/([a-z])(\d)/g, "$1-$2");
+}
+
+function parseNumber(text: string, name: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value)) throw new CliArgsError(`--${name} expects a number, got "${text}"`);
+  return value;
+}
+
+function parseBoolean(text: string, name: string): boolean {
+  if (text === "true" || text === "1") return true;
+  if (text === "false" || text === "0") return false;
+  throw new CliArgsError(`--${name} expects true or false, got "${text}"`);
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Engine } from "./engine";
+import { modelNotFound } from "./errors";
+import type { SimMetrics } from "./metrics";
+import type { SimFaults, SimulatorOptions } from "./options";
+import type { AbortRecord, SimTotals } from "./state";
+
+/** What handlers see of the running simulator. */
+export interface SimCore {
+  readonly options: SimulatorOptions;
+  readonly compat: Compat;
+  readonly engine: Engine;
+  readonly metrics: SimMetrics;
+  readonly totals: SimTotals;
+  faults(): SimFaults;
+  /** Takes one pending `error500` fault; true when this request must fail with a 500. */
+  takeError500(): boolean;
+  /** The engine crash of `crashAfterTokens`: the process (or, in-process, the server) dies at once. */
+  crash(): void;
+  recordAbort(record: AbortRecord): void;
+  /** True while SIGTERM handling ends the open streams. */
+  readonly shuttingDown: boolean;
+}
+
+export interface RequestContext {
+  core: SimCore;
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  xRequestId: string | null;
+  /** The parsed JSON body (POST routes), or undefined. */
+  body: unknown;
+}
+
+/** Behaviour that changed between vLLM versions, derived once from `options.version`. */
+export interface Compat {
+  /** Before v0.10.1 errors were a flat `{"object":"error",...}`. */
+  flatErrors: boolean;
+  /** v0.10.2+ puts `"token_ids":null` on stream choices. */
+  streamTokenIds: boolean;
+}
+
+export function compatFor(version: string): Compat {
+  const atLeast = (major: number, minor: number, patch: number) => {
+    const [a = 0, b = 0, c = 0] = version.split(/[.+-]/, 3).map((part) => Number.parseInt(part, 10) || 0);
+    return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
+  };
+  return { flatErrors: !atLeast(0, 10, 1), streamTokenIds: atLeast(0, 10, 2) };
+}
+
+/** vLLM serves a request without `model` with the first served name; any other name is a 404. */
+export function resolveModel(core: SimCore, requested: string | null | undefined): string {
+  if (requested === null || requested === undefined || requested === "") return core.options.servedModel;
+  if (requested !== core.options.servedModel) {
+    throw modelNotFound(requested);
+  }
+  return requested;
+}
+
+/** vLLM's request id: `<prefix><x-request-id>` when the header is set, else a random hex id. */
+export function completionId(prefix: string, xRequestId: string | null): string {
+  return `${prefix}${xRequestId ?? crypto.randomUUID().replace(/-/g, "")}`;
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,71 @@
+/**
+ * The vLLM simulator CLI: `npm run sim -- --model qwen2.5-7b-instruct --port 8001 --load-ms 3000`.
+ * Prints `{"event":"listening","port":N}` on stdout when it listens; logs are JSON lines on stderr.
+ * SIGTERM/SIGINT end open streams and exit 0 (it may run as PID 1 in a container).
+ */
+import { CliArgsError, parseSimulatorArgs, simulatorHelp } from "../lib/sim/cli-args";
+import { SimLoadError, Simulator } from "../lib/sim/server";
+
+function log(entry: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseSimulatorArgs>;
+  try {
+    parsed = parseSimulatorArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof CliArgsError)) throw err;
+    process.stderr.write(`${err.message}\n\n${simulatorHelp()}\n`);
+    process.exit(2);
+  }
+  if (parsed.control.help) {
+    process.stdout.write(`${simulatorHelp()}\n`);
+    return;
+  }
+
+  const simulator = new Simulator(parsed.options, {
+    log,
+    onCrash: () => {
+      process.stderr.write("ERROR [core.py:745] EngineCore encountered a fatal error.\n");
+      process.exit(1);
+    },
+  });
+
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log({ event: "stopping", reason });
+    // Never outlive the grace period, whatever the open connections do.
+    setTimeout(() => process.exit(0), 1000).unref();
+    simulator.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  if (parsed.control.exitOnStdinClose) {
+    process.stdin.on("end", () => stop("stdin closed"));
+    process.stdin.on("error", () => stop("stdin error"));
+    process.stdin.resume();
+  }
+
+  try {
+    const port = await simulator.listen();
+    process.stdout.write(`${JSON.stringify({ event: "listening", port })}\n`);
+  } catch (err) {
+    if (stopping) return;
+    if (err instanceof SimLoadError) {
+      for (const line of err.lines) process.stderr.write(`${line}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
