@@ -1,6 +1,7 @@
-import type { BackendConfig } from "@/lib/config/schema";
-import type { SimulatorOptionsInput } from "@/lib/sim/options";
+import type { BackendConfig, LabConfig } from "@/lib/config/schema";
+import type { SimFaultsPatch, SimulatorOptionsInput } from "@/lib/sim/options";
 import { spawnSimulator, type SimulatorProcess } from "@/lib/sim/spawn";
+import type { ContainerEvent, ContainerInfo, ContainerRuntime, ContainerState } from "./types";
 
 /** How the simulated runtime runs one backend: a vLLM simulator process on the backend's URL. */
 export function simulatorOptionsFor(backend: BackendConfig): SimulatorOptionsInput {
@@ -16,34 +17,152 @@ export function simulatorOptionsFor(backend: BackendConfig): SimulatorOptionsInp
   };
 }
 
-/**
- * The simulated container runtime: each backend is a simulator child process. Starting returns at once (the
- * simulator refuses connections while it "loads", as vLLM does); the health checks see it become ready.
- */
-export class SimulatedRuntime {
-  private readonly processes = new Map<string, SimulatorProcess>();
+interface SimulatedContainer {
+  process: SimulatorProcess | null;
+  /** Set once the simulator listens (its model is "loaded"). */
+  listening: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+  starts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** Our own lifecycle lines plus the simulator's stderr, newest last. */
+  logs: string[];
+}
 
-  async start(backendId: string, backend: BackendConfig): Promise<void> {
-    if (this.processes.has(backendId)) return;
-    const process = await spawnSimulator(simulatorOptionsFor(backend), { waitReady: false });
-    this.processes.set(backendId, process);
-    process.child.once("exit", () => {
-      if (this.processes.get(backendId) === process) this.processes.delete(backendId);
+const LOG_LINES_KEPT = 500;
+
+/**
+ * The container runtime of the simulated lab: each backend is a simulator child process that Switchyard starts
+ * and stops itself, reporting the same states a Docker engine would (running, exited with a code, OOM-killed at
+ * load when the simulator's fault switches say so).
+ */
+export class SimulatedRuntime implements ContainerRuntime {
+  readonly kind = "simulated" as const;
+  private readonly containers = new Map<string, SimulatedContainer>();
+  private readonly listeners = new Set<(event: ContainerEvent) => void>();
+  /** Faults applied to a backend's next start (e.g. failAtLoad for an OOM at load). */
+  private readonly startFaults = new Map<string, SimFaultsPatch>();
+
+  constructor(private readonly config: () => LabConfig) {}
+
+  async ping(): Promise<{ ok: true }> {
+    return { ok: true };
+  }
+
+  async inspect(backendId: string): Promise<ContainerInfo> {
+    const container = this.containers.get(backendId);
+    const state: ContainerState = !container ? "created" : container.process ? "running" : "exited";
+    return {
+      backendId,
+      name: `sim:${backendId}`,
+      state,
+      exitCode: container?.exitCode ?? null,
+      oomKilled: container?.oomKilled ?? false,
+      restartCount: Math.max(0, (container?.starts ?? 0) - 1),
+      startedAt: container?.startedAt ?? null,
+      finishedAt: container?.finishedAt ?? null,
+      error: null,
+    };
+  }
+
+  /** True once a running simulator listens: its model has "loaded". */
+  isLoaded(backendId: string): boolean {
+    const container = this.containers.get(backendId);
+    return Boolean(container?.process && container.listening);
+  }
+
+  isRunning(backendId: string): boolean {
+    return Boolean(this.containers.get(backendId)?.process);
+  }
+
+  setStartFaults(backendId: string, faults: SimFaultsPatch): void {
+    this.startFaults.set(backendId, faults);
+  }
+
+  async start(backendId: string): Promise<void> {
+    const backend = this.config().backends[backendId];
+    if (!backend) throw new Error(`unknown backend ${backendId}`);
+    const container = this.containerOf(backendId);
+    if (container.process) return;
+    const faults = this.startFaults.get(backendId);
+    this.startFaults.delete(backendId);
+    const process = await spawnSimulator(
+      { ...simulatorOptionsFor(backend), ...(faults ? { faults } : {}) },
+      { waitReady: false, onStderrLine: (line) => this.log(container, line) },
+    );
+    Object.assign(container, { process, listening: false, exitCode: null, oomKilled: false, startedAt: new Date(), finishedAt: null });
+    container.starts++;
+    this.log(container, `[switchyard] started simulator pid ${process.pid} for ${backendId} on ${backend.url}`);
+    this.emit(backendId, "start", null);
+    process.waitUntilListening(backend.sim ? backend.sim.loadMs + 60_000 : 120_000).then(
+      () => {
+        if (container.process === process) container.listening = true;
+      },
+      () => undefined,
+    );
+    void process.exited.then((code) => {
+      if (container.process !== process) return;
+      const oom = /out of memory/i.test(process.stderr());
+      Object.assign(container, { process: null, listening: false, exitCode: code ?? 137, oomKilled: oom, finishedAt: new Date() });
+      this.log(container, `[switchyard] simulator for ${backendId} exited with code ${container.exitCode}${oom ? " (CUDA out of memory)" : ""}`);
+      this.emit(backendId, oom ? "oom" : "die", container.exitCode);
     });
   }
 
   async stop(backendId: string): Promise<void> {
-    const process = this.processes.get(backendId);
-    if (!process) return;
-    this.processes.delete(backendId);
-    await process.stop();
+    const container = this.containers.get(backendId);
+    const process = container?.process;
+    if (!container || !process) return;
+    // Cleared first so the exit is reported as a stop, not a crash.
+    container.process = null;
+    container.listening = false;
+    const code = await process.stop();
+    Object.assign(container, { exitCode: code ?? 0, finishedAt: new Date() });
+    this.log(container, `[switchyard] stopped ${backendId} (exit code ${container.exitCode})`);
+    this.emit(backendId, "stop", container.exitCode);
   }
 
-  isRunning(backendId: string): boolean {
-    return this.processes.has(backendId);
+  async restart(backendId: string): Promise<void> {
+    await this.stop(backendId);
+    await this.start(backendId);
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.processes.keys()].map((id) => this.stop(id)));
+  /** Kills a backend's process as a crash would (for the watchdog demo and tests). */
+  kill(backendId: string, signal: NodeJS.Signals = "SIGKILL"): boolean {
+    return this.containers.get(backendId)?.process?.kill(signal) ?? false;
+  }
+
+  async logs(backendId: string, options: { tail?: number } = {}): Promise<string[]> {
+    const lines = this.containers.get(backendId)?.logs ?? [];
+    return lines.slice(-(options.tail ?? 100));
+  }
+
+  onEvent(listener: (event: ContainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.containers.keys()].map((id) => this.stop(id)));
+    this.listeners.clear();
+  }
+
+  private containerOf(backendId: string): SimulatedContainer {
+    let container = this.containers.get(backendId);
+    if (!container) {
+      container = { process: null, listening: false, exitCode: null, oomKilled: false, starts: 0, startedAt: null, finishedAt: null, logs: [] };
+      this.containers.set(backendId, container);
+    }
+    return container;
+  }
+
+  private log(container: SimulatedContainer, line: string): void {
+    container.logs.push(line);
+    if (container.logs.length > LOG_LINES_KEPT) container.logs.splice(0, container.logs.length - LOG_LINES_KEPT);
+  }
+
+  private emit(backendId: string, action: string, exitCode: number | null): void {
+    for (const listener of this.listeners) listener({ backendId, action, exitCode, at: new Date() });
   }
 }
