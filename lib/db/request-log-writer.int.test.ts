@@ -172,7 +172,16 @@ describe("createRequestLogWriter", () => {
     expect(writer.stats().written).toBe(1);
 
     // Someone wipes the schema while the app runs.
-    rawConnection().exec(`DROP TABLE "RequestLog"; DROP TABLE "LabState"; DELETE FROM "_prisma_migrations";`);
+    const wiper = rawConnection();
+    const tables = wiper
+      .prepare(
+        `SELECT name FROM sqlite_master
+         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`,
+      )
+      .all() as Array<{ name: string }>;
+    wiper.pragma("foreign_keys = OFF");
+    for (const { name } of tables) wiper.exec(`DROP TABLE "${name}"`);
+    wiper.exec(`DELETE FROM "_prisma_migrations"`);
     expect(() => {
       writer.record(entry());
       writer.record(entry());
@@ -256,6 +265,10 @@ describe("createRequestLogWriter", () => {
       attempts: 2,
       apiKeyId: "key_1",
       apiKeyName: "open-webui",
+      gpuUtilizationPct: 87.5,
+      kvCacheUsage: 0.42,
+      backendQueueDepth: 3,
+      energyWh: 0.3125,
     };
     writer.record(full);
     writer.record(entry({ id: "minimal" }));
@@ -270,6 +283,30 @@ describe("createRequestLogWriter", () => {
       status: null,
       attempts: 1,
       stream: true,
+      gpuUtilizationPct: null,
+      kvCacheUsage: null,
+      backendQueueDepth: null,
+      energyWh: null,
+    });
+  });
+
+  test("telemetry readings that are not finite numbers are stored as unknown, not as a failed batch", async () => {
+    const writer = startWriter();
+    writer.record(
+      finalOf(entry({ id: "odd-telemetry" }), {
+        gpuUtilizationPct: Number.NaN,
+        kvCacheUsage: Number.POSITIVE_INFINITY,
+        backendQueueDepth: 0,
+        energyWh: Number.NEGATIVE_INFINITY,
+      }),
+    );
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 1, failedBatches: 0 });
+    expect(await prisma.requestLog.findUnique({ where: { id: "odd-telemetry" } })).toMatchObject({
+      gpuUtilizationPct: null,
+      kvCacheUsage: null,
+      backendQueueDepth: 0,
+      energyWh: null,
     });
   });
 

@@ -50,6 +50,14 @@ export type RequestLogEntry = {
   attempts?: number;
   apiKeyId?: string | null;
   apiKeyName?: string | null;
+  /** The serving GPUs' average utilization when the request was accepted (from telemetry). */
+  gpuUtilizationPct?: number | null;
+  /** The backend's KV-cache usage (0..1) when the request was accepted. */
+  kvCacheUsage?: number | null;
+  /** Requests waiting in the backend's own queue when the request was accepted. */
+  backendQueueDepth?: number | null;
+  /** Estimated energy of the serving GPUs over the request. */
+  energyWh?: number | null;
 };
 
 export type RequestLogWriterStats = {
@@ -114,6 +122,10 @@ const COLUMNS = [
   "attempts",
   "apiKeyId",
   "apiKeyName",
+  "gpuUtilizationPct",
+  "kvCacheUsage",
+  "backendQueueDepth",
+  "energyWh",
 ] as const;
 
 type Column = (typeof COLUMNS)[number];
@@ -131,6 +143,10 @@ const UPSERT_FINAL_SQL =
     .join(", ");
 
 const timestamp = (date: Date | null | undefined): string | null => (date ? toDbTimestamp(date) : null);
+
+// Telemetry readings are best effort: NaN or Infinity (e.g. a division over an empty window) is stored as unknown.
+const finiteOrNull = (value: number | null | undefined): number | null =>
+  typeof value === "number" && Number.isFinite(value) ? value : null;
 
 /** Converts at record time: a malformed entry is rejected alone, and later mutation by the caller is harmless. */
 function toRow(entry: RequestLogEntry): Row {
@@ -164,6 +180,10 @@ function toRow(entry: RequestLogEntry): Row {
     attempts: entry.attempts ?? 1,
     apiKeyId: entry.apiKeyId ?? null,
     apiKeyName: entry.apiKeyName ?? null,
+    gpuUtilizationPct: finiteOrNull(entry.gpuUtilizationPct),
+    kvCacheUsage: finiteOrNull(entry.kvCacheUsage),
+    backendQueueDepth: finiteOrNull(entry.backendQueueDepth),
+    energyWh: finiteOrNull(entry.energyWh),
   };
 }
 

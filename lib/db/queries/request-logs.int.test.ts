@@ -72,6 +72,10 @@ function seedRows(count: number): RequestLog[] {
       attempts: 1,
       apiKeyId: null,
       apiKeyName: null,
+      gpuUtilizationPct: null,
+      kvCacheUsage: null,
+      backendQueueDepth: null,
+      energyWh: null,
     };
   });
 }
