@@ -25,9 +25,10 @@ export default defineConfig({
   },
   webServer: {
     // The built app on its own simulated lab (ports and load times of e2e/switchyard.e2e.yaml), fresh database.
-    command: "rm -rf .tmp/e2e && npm run build && npm start",
+    // The config is a copy: the routing page writes to it.
+    command: "rm -rf .tmp/e2e && mkdir -p .tmp/e2e && cp e2e/switchyard.e2e.yaml .tmp/e2e/switchyard.yaml && npm run build && npm start",
     url: `http://127.0.0.1:${port}/readyz`,
-    env: { PORT: String(port), SWITCHYARD_CONFIG: "e2e/switchyard.e2e.yaml", SWITCHYARD_DB: ".tmp/e2e/switchyard.db" },
+    env: { PORT: String(port), SWITCHYARD_CONFIG: ".tmp/e2e/switchyard.yaml", SWITCHYARD_DB: ".tmp/e2e/switchyard.db" },
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: "pipe",

@@ -13,6 +13,8 @@ const envSchema = z.object({
   SWITCHYARD_DB: z.string().min(1).default("data/switchyard.db"),
   /** `off` disables the request log (benchmarks measure its cost); anything else keeps it on. */
   SWITCHYARD_REQUEST_LOG: z.enum(["on", "off"]).default("on"),
+  /** The Docker Engine API for `runtime: docker`: unix:///var/run/docker.sock (default) or tcp://host:port (a socket proxy). */
+  DOCKER_HOST: z.string().min(1).optional(),
   /** Set by CI; some checks refuse to skip when it is. */
   CI: z
     .string()
@@ -29,9 +31,18 @@ export function getEnv(): Env {
   return parsed;
 }
 
-/** The config file to load: the explicit one, a local switchyard.yaml, or the bundled simulated lab. */
+/**
+ * The config file to load: the explicit one, a local switchyard.yaml, or the simulated lab. The simulated lab is
+ * copied to data/switchyard.yaml on first use, so edits made from the console never touch the shipped file.
+ */
 export function resolveConfigPath(env: Env = getEnv(), cwd = process.cwd()): string {
   if (env.SWITCHYARD_CONFIG) return path.resolve(cwd, env.SWITCHYARD_CONFIG);
   const local = path.join(cwd, "switchyard.yaml");
-  return fs.existsSync(local) ? local : path.join(cwd, "switchyard.simulated.yaml");
+  if (fs.existsSync(local)) return local;
+  const copy = path.join(cwd, "data", "switchyard.yaml");
+  if (!fs.existsSync(copy)) {
+    fs.mkdirSync(path.dirname(copy), { recursive: true });
+    fs.copyFileSync(path.join(cwd, "switchyard.simulated.yaml"), copy);
+  }
+  return copy;
 }

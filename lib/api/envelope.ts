@@ -1,6 +1,11 @@
+import { ZodError } from "zod";
+import { InvalidRequestLogCursorError } from "@/lib/db/queries/request-logs";
+import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "@/lib/lab/errors";
+
 /**
  * The admin API's envelope: `{ "data": ... }` on success, `{ "error": { "code", "message" } }` on failure.
- * Handlers return data or throw ApiError; `adminRoute` does the formatting once.
+ * Handlers return data (or an `accepted(...)` result) or throw; `adminRoute` does the formatting once, and
+ * `toApiError` is the one table from error classes to statuses.
  */
 
 export const apiErrorStatuses = {
@@ -29,16 +34,54 @@ export interface ApiEnvelope<T> {
   data: T;
 }
 
+/** A handler result sent with a status other than 200 (202 Accepted for operations that run on). */
+export class WithStatus<T> {
+  constructor(
+    readonly status: number,
+    readonly data: T,
+  ) {}
+}
+
+export function accepted<T>(data: T): WithStatus<T> {
+  return new WithStatus(202, data);
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof LabNotFoundError) return new ApiError("not_found", error.message);
+  if (error instanceof OperationConflictError) return new ApiError("conflict", error.message);
+  if (error instanceof LabInvalidRequestError) return new ApiError("bad_request", error.message);
+  if (error instanceof InvalidRequestLogCursorError) return new ApiError("bad_request", error.message);
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    return new ApiError("bad_request", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+  }
+  return new ApiError("internal_error", "Internal error; see the server log.");
+}
+
 /** Wraps an admin handler: JSON envelope, typed errors to statuses, unexpected errors to a logged 500. */
-export function adminRoute<Context, T>(handler: (request: Request, context: Context) => Promise<T>) {
+export function adminRoute<Context, T>(handler: (request: Request, context: Context) => Promise<T | WithStatus<T> | Response>) {
   return async (request: Request, context: Context): Promise<Response> => {
     try {
-      const data = await handler(request, context);
-      return Response.json({ data } satisfies ApiEnvelope<T>);
+      const result = await handler(request, context);
+      if (result instanceof Response) return result;
+      if (result instanceof WithStatus) return Response.json({ data: result.data } satisfies ApiEnvelope<T>, { status: result.status });
+      return Response.json({ data: result } satisfies ApiEnvelope<T>);
     } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError("internal_error", "Internal error; see the server log.");
-      if (!(error instanceof ApiError)) console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed`, error);
+      const apiError = toApiError(error);
+      if (apiError.code === "internal_error") console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed`, error);
       return Response.json({ error: { code: apiError.code, message: apiError.message } }, { status: apiErrorStatuses[apiError.code] });
     }
   };
 }
+
+/** Reads and validates a JSON body; a bad one is a 400 naming the problem. */
+export async function readJson(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    throw new ApiError("bad_request", "The request body is not valid JSON.");
+  }
+}
+
+export type RouteParams<T extends Record<string, string>> = { params: Promise<T> };

@@ -27,7 +27,7 @@ export function livenessRoute(): Response {
 export async function readinessRoute(): Promise<Response> {
   const switchyard = await getSwitchyard();
   const config = switchyard.config();
-  const mode = switchyard.currentMode();
+  const mode = switchyard.controller.currentMode();
   const backends = Object.fromEntries((config.modes[mode]?.backends ?? []).map((id) => [id, switchyard.health.status(id).state]));
   const ready = !switchyard.isDraining();
   return Response.json(

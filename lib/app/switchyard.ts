@@ -3,29 +3,50 @@ import { InFlightTracker } from "@/lib/admission/in-flight";
 import { formatIssue } from "@/lib/config/parse";
 import { defaultModeName, type LabConfig } from "@/lib/config/schema";
 import { createConfigStore, type ConfigStore } from "@/lib/config/store";
-import { getPrisma, disconnectPrisma } from "@/lib/db/client";
+import { disconnectPrisma, getPrisma } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
+import { applyLabEventRetention } from "@/lib/db/queries/lab-events";
 import { getLabStateValue } from "@/lib/db/queries/lab-state";
+import { markInterruptedModeSwitches } from "@/lib/db/queries/mode-switches";
 import { applyRequestLogRetention, markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
+import { applySampleRetention, insertBackendSamples, insertGpuSamples } from "@/lib/db/queries/samples";
 import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import { getEnv, resolveConfigPath } from "@/lib/env";
+import { EventBus } from "@/lib/events/bus";
 import { createGateway, type Gateway } from "@/lib/gateway/gateway";
+import type { RequestRecord } from "@/lib/gateway/request-record";
 import { UpstreamPools } from "@/lib/gateway/upstream";
 import { BackendHealth } from "@/lib/lab/backend-health";
+import { systemClock } from "@/lib/lab/clock";
+import { LabController } from "@/lib/lab/controller";
+import { createDbOperationRecorder } from "@/lib/lab/db-recorder";
+import { createLabEventLog, type LabEventLog } from "@/lib/lab/event-log";
+import { createGenerationProbe, createReadinessProbe } from "@/lib/lab/probes";
+import { reconcileContainers } from "@/lib/lab/reconcile";
+import { Watchdog } from "@/lib/lab/watchdog";
 import { createGatewayMetrics, type GatewayMetrics } from "@/lib/observability/gateway-metrics";
 import { backendsOfMode } from "@/lib/routing/resolve";
+import { createDockerRuntime } from "@/lib/runtime/docker";
 import { SimulatedRuntime } from "@/lib/runtime/simulated";
+import type { ContainerRuntime } from "@/lib/runtime/types";
+import type { SimulatedGpuLoad } from "@/lib/sim/gpus";
+import { createTelemetryService, type TelemetryService } from "@/lib/telemetry/service";
 
 /** The process-wide state: started once (instrumentation.ts), shared by every route. */
 export interface Switchyard {
   configStore: ConfigStore;
   config(): LabConfig;
-  currentMode(): string;
+  bus: EventBus;
+  controller: LabController;
   gateway: Gateway;
   health: BackendHealth;
   inFlight: InFlightTracker;
   requestLog: RequestLogWriter;
   metrics: GatewayMetrics;
+  telemetry: TelemetryService;
+  runtime: ContainerRuntime | null;
+  watchdog: Watchdog | null;
+  labEvents: LabEventLog;
   startedAt: Date;
   dbFile: string;
   /** True once shutdown began. */
@@ -33,7 +54,8 @@ export interface Switchyard {
   shutdown(): Promise<void>;
 }
 
-const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const WATCHDOG_INTERVAL_MS = 5_000;
 const SHUTDOWN_DRAIN_MS = 30_000;
 
 const holder = globalThis as typeof globalThis & { __switchyard?: Promise<Switchyard> };
@@ -46,9 +68,13 @@ export function getSwitchyard(): Promise<Switchyard> {
 
 async function startSwitchyard(): Promise<Switchyard> {
   const env = getEnv();
+  const bus = new EventBus();
   const configStore = createConfigStore({
     path: resolveConfigPath(env),
-    onReloadError: (error) => console.error(`[config] change to ${error.source} rejected, keeping the last good config:\n${error.issues.map(formatIssue).join("\n")}`),
+    onReloadError: (error) => {
+      console.error(`[config] change to ${error.source} rejected, keeping the last good config:\n${error.issues.map(formatIssue).join("\n")}`);
+      bus.publish("status", { reason: "config rejected" });
+    },
   });
   const config = () => configStore.current();
   console.log(`[switchyard] lab config: ${configStore.path}`);
@@ -57,8 +83,12 @@ async function startSwitchyard(): Promise<Switchyard> {
   const applied = applyMigrations(dbFile);
   if (applied.length > 0) console.log(`[switchyard] database ${dbFile}: applied ${applied.join(", ")}`);
   const prisma = getPrisma(dbFile);
+  const labEvents = createLabEventLog(prisma, bus);
   const interrupted = await markInterruptedRequestLogs(prisma);
   if (interrupted > 0) console.log(`[switchyard] ${interrupted} request(s) were still open when Switchyard last stopped: marked interrupted`);
+  for (const op of await markInterruptedModeSwitches(prisma)) {
+    labEvents({ kind: op.kind === "restart" ? "restart" : "mode_switch", severity: "warning", backendId: op.backendId, message: `${op.kind} ${op.id} was interrupted by a restart of Switchyard; the lab stays in its last declared mode` });
+  }
 
   const requestLog: RequestLogWriter =
     env.SWITCHYARD_REQUEST_LOG === "off"
@@ -66,27 +96,128 @@ async function startSwitchyard(): Promise<Switchyard> {
       : createRequestLogWriter({ dbFile, flushIntervalMs: config().requestLog.flushIntervalMs, maxQueue: config().requestLog.maxQueue });
 
   const storedMode = await getLabStateValue("mode", prisma);
-  let mode = storedMode && config().modes[storedMode] ? storedMode : defaultModeName(config());
+  const initialMode = storedMode && config().modes[storedMode] ? storedMode : defaultModeName(config());
+  const runtime = createRuntime(config, env.DOCKER_HOST);
+  const inFlight = new InFlightTracker();
 
-  const runtime = config().runtime === "simulated" ? new SimulatedRuntime() : null;
-  if (runtime) {
-    for (const id of backendsOfMode(config(), mode)) {
-      const backend = config().backends[id];
-      if (backend) await runtime.start(id, backend);
-    }
-  }
+  // Telemetry and health start before the controller exists; they read the mode and the gate through these.
+  let currentMode = (): string => initialMode;
+  let isAdmitting = (_backendId: string): boolean => true;
+
+  const telemetry = createTelemetryService({
+    config,
+    bus,
+    intervalMs: config().telemetry.intervalMs,
+    nvidiaSmiCommand: config().telemetry.nvidiaSmiPath,
+    dcgmUrl: config().telemetry.dcgmUrl,
+    simulatedLoads: () => simulatedLoads(config(), runtime, inFlight),
+    backendsToScrape: () => backendsOfMode(config(), currentMode()).flatMap((id) => (config().backends[id] ? [{ id, url: config().backends[id]!.url }] : [])),
+    persist: {
+      gpu: async (rows) => void (await insertGpuSamples(rows, prisma)),
+      backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), prisma)),
+    },
+  });
+  telemetry.start();
 
   const health = new BackendHealth({
     config,
-    backendsToWatch: () => backendsOfMode(config(), mode),
-    onChange: (id, status) => console.log(`[health] ${id}: ${status.state}${status.reason ? ` (${status.reason})` : ""}`),
-  });
-  health.start();
-  configStore.onChange((next) => {
-    if (!next.modes[mode]) mode = defaultModeName(next);
+    backendsToWatch: () => backendsOfMode(config(), currentMode()).filter((id) => isAdmitting(id)),
+    onChange: (id, status) => {
+      bus.publish("status", { reason: `health ${id}` });
+      if (status.state === "ready" || status.state === "down" || status.state === "unhealthy") {
+        labEvents({
+          kind: "health_change",
+          severity: status.state === "ready" ? "info" : "warning",
+          backendId: id,
+          message: `${id} is ${status.state}${status.reason ? `: ${status.reason}` : ""}`,
+        });
+      }
+    },
   });
 
-  const inFlight = new InFlightTracker();
+  const timings = config().lab;
+  const lab = new LabController({
+    config,
+    runtime,
+    inFlight,
+    gpuMemoryUsedMiB: (gpu) => telemetry.gpuMemoryUsedMiB(gpu),
+    probeReady: createReadinessProbe(config),
+    probeGeneration: createGenerationProbe(config),
+    clock: systemClock,
+    timings: {
+      drainMs: timings.drainSeconds * 1000,
+      stopTimeoutSeconds: timings.stopTimeoutSeconds,
+      memoryReleaseMs: timings.memoryReleaseSeconds * 1000,
+      memoryReleasedBelowMiB: timings.memoryReleasedBelowMiB,
+      loadTimeoutMs: timings.loadTimeoutSeconds * 1000,
+      pollMs: 250,
+    },
+    recorder: createDbOperationRecorder(prisma),
+    bus,
+    initialMode,
+  });
+  currentMode = () => lab.currentMode();
+  isAdmitting = (id) => lab.isAdmitting(id);
+  bus.subscribe((event) => {
+    if (event.type === "operation_done") {
+      labEvents({
+        kind: event.data.kind === "restart" ? "restart" : "mode_switch",
+        severity: event.data.status === "succeeded" ? "info" : "error",
+        backendId: null,
+        message: `${event.data.kind.replace("_", " ")} ${event.data.status}${event.data.error ? `: ${event.data.error}` : ""}`,
+      });
+      for (const id of Object.keys(config().backends)) if (!backendsOfMode(config(), lab.currentMode()).includes(id)) health.reset(id);
+    }
+  });
+
+  if (runtime) {
+    const ping = await runtime.ping();
+    if (!ping.ok) {
+      labEvents({ kind: "runtime", severity: "error", message: `container runtime unreachable: ${ping.error}; the gateway keeps serving what is running` });
+    } else {
+      const result = await reconcileContainers(config(), initialMode, runtime);
+      if (result.started.length + result.stopped.length > 0 || result.problems.length > 0) {
+        labEvents({
+          kind: "reconcile",
+          severity: result.problems.length > 0 ? "warning" : "info",
+          message: `start-up in mode ${initialMode}: started ${result.started.join(", ") || "nothing"}, stopped ${result.stopped.join(", ") || "nothing"}${result.problems.length > 0 ? `; problems: ${result.problems.join("; ")}` : ""}`,
+        });
+      }
+    }
+  }
+  health.start();
+
+  const watchdog = runtime
+    ? new Watchdog({
+        config,
+        currentMode: () => lab.currentMode(),
+        isBusy: () => lab.runningOperation() !== null,
+        restart: (id) => void lab.restartBackend(id, "watchdog"),
+        runtime,
+        health: (id) => health.status(id),
+        recordEvent: labEvents,
+        clock: systemClock,
+        failureThreshold: config().lab.watchdogFailureThreshold,
+      })
+    : null;
+  const watchdogTimer = setInterval(() => void watchdog?.check().catch((error: unknown) => console.error("[watchdog] check failed", error)), WATCHDOG_INTERVAL_MS);
+  watchdogTimer.unref();
+  const stopRuntimeEvents = runtime?.onEvent((event) => {
+    if (event.action !== "die" && event.action !== "oom") return;
+    const inMode = backendsOfMode(config(), lab.currentMode()).includes(event.backendId);
+    const expected = lab.runningOperation() !== null;
+    if (!inMode || expected) return;
+    labEvents({
+      kind: event.action === "oom" ? "oom" : "container_exit",
+      severity: "error",
+      backendId: event.backendId,
+      message: `${event.backendId} ${event.action === "oom" ? "ran out of GPU memory and exited" : "exited"} with code ${event.exitCode ?? "?"}`,
+      detail: { exitCode: event.exitCode },
+    });
+    health.markUnreachable(event.backendId, `container exited (${event.exitCode ?? "?"})`);
+    setTimeout(() => void watchdog?.check().catch(() => undefined), 250).unref();
+  });
+
   const pools = new UpstreamPools();
   const metrics = createGatewayMetrics({
     inFlight: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, inFlight.inFlight(id)])),
@@ -95,32 +226,52 @@ async function startSwitchyard(): Promise<Switchyard> {
   let draining = false;
   const gateway = createGateway({
     config,
-    lab: { currentMode: () => mode, isHealthy: (id) => health.isHealthy(id), markUnreachable: (id, why) => health.markUnreachable(id, why) },
+    lab: {
+      currentMode: () => lab.currentMode(),
+      isHealthy: (id) => health.isHealthy(id),
+      markUnreachable: (id, why) => health.markUnreachable(id, why),
+      isAdmitting: (id) => lab.isAdmitting(id),
+      pendingTargetMode: () => (lab.runningOperation() ? lab.targetMode() : null),
+      waitForOperation: (timeoutMs) => lab.waitForOperation(timeoutMs),
+    },
     pools,
     inFlight,
-    sink: requestLog,
-    onFinished: (record) => metrics.observe(record),
+    sink: {
+      record: (entry) => requestLog.record(entry.outcome === "open" ? entry : withEnergy(entry, config(), telemetry)),
+    },
+    backendState: (id) => telemetry.stateFor(id, config().backends[id]?.gpus ?? []),
+    onFinished: (record) => {
+      metrics.observe(record);
+      bus.publish("request", { id: record.id, outcome: record.outcome, status: record.status, backend: record.backend, requestedModel: record.requestedModel });
+    },
     isDraining: () => draining,
   });
 
   const retention = setInterval(() => {
     const { retentionDays, retentionRows } = config().requestLog;
-    applyRequestLogRetention({ maxAgeDays: retentionDays, maxRows: retentionRows }, prisma).catch((error: unknown) =>
-      console.error("[switchyard] request-log retention failed", error),
-    );
-  }, RETENTION_INTERVAL_MS);
+    Promise.all([
+      applyRequestLogRetention({ maxAgeDays: retentionDays, maxRows: retentionRows }, prisma),
+      applySampleRetention({ maxAgeDays: config().telemetry.retentionDays }, prisma),
+      applyLabEventRetention({ maxAgeDays: Math.max(retentionDays, 90) }, prisma),
+    ]).catch((error: unknown) => console.error("[switchyard] retention failed", error));
+  }, HOUR_MS);
   retention.unref();
 
   let shuttingDown: Promise<void> | undefined;
-  const switchyard: Switchyard = {
+  return {
     configStore,
     config,
-    currentMode: () => mode,
+    bus,
+    controller: lab,
     gateway,
     health,
     inFlight,
     requestLog,
     metrics,
+    telemetry,
+    runtime,
+    watchdog,
+    labEvents,
     startedAt: new Date(),
     dbFile,
     isDraining: () => draining,
@@ -130,17 +281,52 @@ async function startSwitchyard(): Promise<Switchyard> {
         const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
         while (inFlight.total() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
         clearInterval(retention);
+        clearInterval(watchdogTimer);
+        stopRuntimeEvents?.();
         health.stop();
         configStore.close();
+        await telemetry.stop();
         await requestLog.stop();
         await pools.close();
-        await runtime?.stopAll();
+        // Simulator processes belong to this process; real containers keep running without us.
+        if (runtime?.kind === "simulated") await runtime.close();
         await disconnectPrisma();
       })();
       return shuttingDown;
     },
   };
-  return switchyard;
+}
+
+function createRuntime(config: () => LabConfig, dockerHost: string | undefined): ContainerRuntime | null {
+  switch (config().runtime) {
+    case "simulated":
+      return new SimulatedRuntime(config);
+    case "docker":
+      return createDockerRuntime({
+        docker: { dockerHost },
+        containers: () => Object.fromEntries(Object.entries(config().backends).map(([id, b]) => [id, b.container])),
+      });
+    case "none":
+      return null;
+  }
+}
+
+/** What the simulated GPUs show: every simulated backend process, its load state and how busy it is. */
+function simulatedLoads(config: LabConfig, runtime: ContainerRuntime | null, inFlight: InFlightTracker): SimulatedGpuLoad[] {
+  if (!(runtime instanceof SimulatedRuntime)) return [];
+  return Object.entries(config.backends).map(([id, backend]) => ({
+    id,
+    gpus: backend.gpus,
+    state: runtime.isLoaded(id) ? "ready" : runtime.isRunning(id) ? "loading" : "stopped",
+    memoryMiB: backend.sim?.memoryMiB,
+    activity: Math.min(1, inFlight.inFlight(id) / (backend.sim?.maxNumSeqs ?? backend.maxConcurrency)),
+  }));
+}
+
+function withEnergy(entry: RequestRecord, config: LabConfig, telemetry: TelemetryService): RequestRecord {
+  const gpus = entry.backend ? (config.backends[entry.backend]?.gpus ?? []) : [];
+  if (gpus.length === 0 || !entry.finishedAt) return entry;
+  return { ...entry, energyWh: telemetry.energyWh(gpus, entry.receivedAt.getTime(), entry.finishedAt.getTime()) };
 }
 
 function disabledRequestLog(): RequestLogWriter {

@@ -70,9 +70,13 @@ export const gatewaySchema = z
     maxBodyBytes: z.int().positive().default(8 * 1024 * 1024),
     /** Seconds a client is told to wait (Retry-After) when a backend is unavailable. */
     retryAfterSeconds: z.int().positive().default(5),
+    /** How long a request for a model that a running mode switch or restart will bring back may wait for it. */
+    operationWaitSeconds: z.int().positive().default(180),
+    /** Interval of SSE comment keep-alives sent to a streaming client while it waits. */
+    keepAliveSeconds: z.number().positive().default(10),
   })
   .strict()
-  .default({ maxBodyBytes: 8 * 1024 * 1024, retryAfterSeconds: 5 });
+  .default({ maxBodyBytes: 8 * 1024 * 1024, retryAfterSeconds: 5, operationWaitSeconds: 180, keepAliveSeconds: 10 });
 
 export const requestLogSchema = z
   .object({
@@ -83,6 +87,36 @@ export const requestLogSchema = z
   })
   .strict()
   .default({ retentionDays: 30, retentionRows: 2_000_000, flushIntervalMs: 100, maxQueue: 10_000 });
+
+export const labTimingsSchema = z
+  .object({
+    /** In-flight requests get this long to finish when their backend is stopped; the rest are cut with an error event. */
+    drainSeconds: z.number().positive().default(30),
+    /** Grace a container gets to stop before it is killed. */
+    stopTimeoutSeconds: z.int().positive().default(30),
+    /** Time for the GPUs' memory to be released after containers stopped. */
+    memoryReleaseSeconds: z.number().positive().default(60),
+    /** A GPU counts as free below this much used memory. */
+    memoryReleasedBelowMiB: z.int().positive().default(2048),
+    /** Time for a model to load and pass its health checks (cold loads take minutes). */
+    loadTimeoutSeconds: z.number().positive().default(600),
+    /** Failed health probes in a row after which the watchdog restarts a backend. */
+    watchdogFailureThreshold: z.int().positive().default(3),
+  })
+  .strict()
+  .default({ drainSeconds: 30, stopTimeoutSeconds: 30, memoryReleaseSeconds: 60, memoryReleasedBelowMiB: 2048, loadTimeoutSeconds: 600, watchdogFailureThreshold: 3 });
+
+export const telemetrySchema = z
+  .object({
+    intervalMs: z.int().min(200).default(1000),
+    /** The dcgm-exporter metrics URL when gpuTelemetry is dcgm. */
+    dcgmUrl: z.url().default("http://127.0.0.1:9400/metrics"),
+    nvidiaSmiPath: z.string().min(1).default("nvidia-smi"),
+    /** How long downsampled GPU and engine samples are kept. */
+    retentionDays: z.int().positive().default(14),
+  })
+  .strict()
+  .default({ intervalMs: 1000, dcgmUrl: "http://127.0.0.1:9400/metrics", nvidiaSmiPath: "nvidia-smi", retentionDays: 14 });
 
 const labConfigObject = z
   .object({
@@ -95,6 +129,8 @@ const labConfigObject = z
     routes: z.record(z.string().min(1), routeSchema).default({}),
     gateway: gatewaySchema,
     requestLog: requestLogSchema,
+    lab: labTimingsSchema,
+    telemetry: telemetrySchema,
   })
   .strict();
 

@@ -9,7 +9,8 @@ import { listModelCards } from "./models";
 import { proxyToBackend, tracingHeaders } from "./proxy";
 import { RequestContext } from "./request-context";
 import { outcomeOfRejection, type RequestRecord, type RequestRecordSink } from "./request-record";
-import { planRoute, type LabView } from "./route-plan";
+import { OperationWaiter } from "./operation-waiter";
+import { planRoute, type LabView, type RoutePlan } from "./route-plan";
 import {
   chatRequestSchema,
   completionRequestSchema,
@@ -45,6 +46,8 @@ export interface GatewayDeps {
   authenticate?: (request: Request, config: LabConfig) => Promise<Principal>;
   /** True once shutdown began: new requests are refused. */
   isDraining?: () => boolean;
+  /** The serving side's state recorded with each proxied request (GPU utilization, KV cache, queue). */
+  backendState?: (backendId: string) => Partial<RequestRecord>;
 }
 
 export interface Gateway {
@@ -102,38 +105,41 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const model = body.model as string;
     assertModelAllowed(principal, model);
 
-    const plan = planRoute(
-      config,
-      deps.lab,
-      deps.inFlight,
-      model,
-      {
-        promptChars: promptChars(body),
-        hasTools: Array.isArray(body.tools) && body.tools.length > 0,
-        reasoningEffort: typeof body.reasoning_effort === "string" ? body.reasoning_effort : undefined,
-        hint: request.headers.get("x-switchyard-route") ?? undefined,
-      },
-      config.gateway.retryAfterSeconds,
-    );
-    ctx.record.route = plan.route;
-    ctx.record.routeReason = plan.reason;
-    ctx.recordOpen();
+    const signals = {
+      promptChars: promptChars(body),
+      hasTools: Array.isArray(body.tools) && body.tools.length > 0,
+      reasoningEffort: typeof body.reasoning_effort === "string" ? body.reasoning_effort : undefined,
+      hint: request.headers.get("x-switchyard-route") ?? undefined,
+    };
+    const plan = () => planRoute(deps.config(), deps.lab, deps.inFlight, model, signals, config.gateway.retryAfterSeconds);
 
     // vLLM sends usage only when asked (it defaults to on once stream_options is present). The gateway always
     // asks, to log tokens, and drops the chunk again for clients that did not.
     const clientWantsUsage = streamOptions != null && (streamOptions.include_usage === undefined || streamOptions.include_usage === true);
     const injectUsage = stream && spec.usageInjection;
-    const upstreamBody = injectUsage ? { ...body, stream_options: { ...(streamOptions ?? {}), include_usage: true } } : body;
-
-    return proxyToBackend({ config, lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight }, ctx, plan, {
+    const proxyRequest = {
       path: spec.path,
-      body: upstreamBody,
+      body: injectUsage ? { ...body, stream_options: { ...(streamOptions ?? {}), include_usage: true } } : body,
       stream,
       dropUsageChunk: injectUsage && !clientWantsUsage,
       clientSignal: request.signal,
-    });
-  }
+    };
+    const proxy = (routePlan: RoutePlan) => {
+      ctx.record.route = routePlan.route;
+      ctx.record.routeReason = routePlan.reason;
+      ctx.recordOpen();
+      const proxyDeps = { config: deps.config(), lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight, backendState: deps.backendState };
+      return proxyToBackend(proxyDeps, ctx, routePlan, proxyRequest);
+    };
 
+    const routing = plan();
+    if (routing.kind === "plan") return proxy(routing.plan);
+    // A mode switch or restart will bring a backend for this model: wait for it (bounded).
+    const waiter = new OperationWaiter(deps.lab, ctx, config, routing.targetMode, plan, request.signal);
+    if (stream) return waiter.streamWhileWaiting(proxy, waitingStreamHeaders(ctx));
+    const waited = await waiter.waitForPlan();
+    return waited ? proxy(waited) : new Response(null, { status: 499 });
+  }
   return {
     async handle(request, endpoint, options = {}) {
       const url = new URL(request.url);
@@ -158,6 +164,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
 }
 
 const knownEndpoints = "GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /tokenize and /detokenize";
+
+function waitingStreamHeaders(ctx: RequestContext): Headers {
+  return new Headers({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no", ...tracingHeaders(ctx) });
+}
 
 function served(ctx: RequestContext, body: unknown): Response {
   ctx.finish("served", { status: 200 });

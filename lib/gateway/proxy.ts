@@ -4,6 +4,7 @@ import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError } from "./errors";
 import { observeJsonBody, StreamObserver } from "./observer";
 import type { RequestContext } from "./request-context";
+import type { RequestRecord } from "./request-record";
 import { round } from "./request-context";
 import { describeChoice, type LabView, type RoutePlan } from "./route-plan";
 import { SseEventSplitter } from "./sse";
@@ -14,6 +15,8 @@ export interface ProxyDeps {
   lab: LabView;
   pools: UpstreamPools;
   inFlight: InFlightTracker;
+  /** The serving side's state to record with the request (telemetry), when known. */
+  backendState?: (backendId: string) => Partial<RequestRecord>;
 }
 
 export interface ProxyRequest {
@@ -68,6 +71,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
 
     ctx.record.backend = backendId;
     ctx.record.routeReason = describeChoice(plan, backendId, failed);
+    if (deps.backendState) Object.assign(ctx.record, deps.backendState(backendId));
     ctx.whenFinished(() => {
       lease.release();
       request.clientSignal.removeEventListener("abort", abortUpstream);

@@ -39,6 +39,10 @@ export class RequestContext {
       attempts: 0,
       apiKeyId: null,
       apiKeyName: null,
+      gpuUtilizationPct: null,
+      kvCacheUsage: null,
+      backendQueueDepth: null,
+      energyWh: null,
     };
   }
 

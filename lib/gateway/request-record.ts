@@ -39,6 +39,12 @@ export interface RequestRecord {
   attempts: number;
   apiKeyId: string | null;
   apiKeyName: string | null;
+  /** The serving side when the request was sent there: its GPUs' utilization, KV-cache usage and queue. */
+  gpuUtilizationPct: number | null;
+  kvCacheUsage: number | null;
+  backendQueueDepth: number | null;
+  /** Estimated energy of the backend's GPUs over the request's duration. */
+  energyWh: number | null;
 }
 
 /** Where finished and still-open records go; must never block or throw (the request log writer). */

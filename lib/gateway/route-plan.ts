@@ -11,7 +11,16 @@ export interface LabView {
   isHealthy(backendId: string): boolean;
   /** A connection to the backend failed: stop preferring it until a health check passes. */
   markUnreachable(backendId: string, reason: string): void;
+  /** False while a lab operation keeps new requests off the backend (draining, stopped, loading). */
+  isAdmitting(backendId: string): boolean;
+  /** The mode the lab is switching to (or restarting within), while an operation runs. */
+  pendingTargetMode(): string | null;
+  /** Resolves true when the running operation ended, false when `timeoutMs` passed first. */
+  waitForOperation(timeoutMs: number): Promise<boolean>;
 }
+
+/** A plan, or: nothing can take the request now, but the running lab operation will bring a backend that can. */
+export type Routing = { kind: "plan"; plan: RoutePlan } | { kind: "wait"; targetMode: string };
 
 export interface RoutePlan {
   /** The route actually used (for `auto`: the side it chose). */
@@ -33,7 +42,7 @@ export function planRoute(
   model: string,
   signals: AutoSignals,
   retryAfterSeconds: number,
-): RoutePlan {
+): Routing {
   const mode = lab.currentMode();
   const target = findRoute(config, model);
   if (!target) {
@@ -47,7 +56,7 @@ export function planRoute(
   let candidates: string[];
   if (target.kind === "auto") {
     const sideLoad = (routeName: string): SideLoad => {
-      const ids = candidatesInMode(config, mode, routeCandidates(config, routeName));
+      const ids = candidatesInMode(config, mode, routeCandidates(config, routeName)).filter((id) => lab.isAdmitting(id));
       const queued = ids.map((id) => inFlight.queued(id, config.backends[id]?.maxConcurrency ?? 1));
       return { available: ids.length > 0, queued: queued.length > 0 ? Math.min(...queued) : 0 };
     };
@@ -59,18 +68,23 @@ export function planRoute(
     candidates = target.candidates;
   }
 
-  const inMode = candidatesInMode(config, mode, candidates);
+  const inMode = candidatesInMode(config, mode, candidates).filter((id) => lab.isAdmitting(id));
+  const targetMode = lab.pendingTargetMode();
+  if (inMode.length === 0 && targetMode !== null && servingBackend(config, targetMode, model) !== null) {
+    return { kind: "wait", targetMode };
+  }
   if (inMode.length === 0) {
     const servedIn = Object.keys(config.modes).filter((other) => servingBackend(config, other, model) !== null);
+    const switching = targetMode !== null && targetMode !== mode ? ` The lab is switching to mode ${targetMode}, which does not serve it either.` : "";
     throw new GatewayError(
       "model_offline",
-      `\`${model}\` is offline in the current mode (${mode})${servedIn.length > 0 ? `; it is served in mode ${servedIn.join(", ")}` : ""}.`,
+      `\`${model}\` is offline in the current mode (${mode})${servedIn.length > 0 ? `; it is served in mode ${servedIn.join(", ")}` : ""}.${switching}`,
       { param: "model", retryAfterSeconds },
     );
   }
   const healthy = inMode.filter((id) => lab.isHealthy(id));
   const attemptOrder = [...healthy, ...inMode.filter((id) => !healthy.includes(id))];
-  return { route, reason, mode, candidates, attemptOrder };
+  return { kind: "plan", plan: { route, reason, mode, candidates, attemptOrder } };
 }
 
 function routeCandidates(config: LabConfig, routeName: string): string[] {

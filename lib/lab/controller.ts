@@ -48,6 +48,7 @@ export class LabController {
   /** Backends that take no new requests (draining, stopped or starting during an operation). */
   private readonly closed = new Set<string>();
   private readonly actions: StepActions;
+  private recording: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: LabControllerDeps) {
     this.mode = deps.initialMode;
@@ -245,14 +246,17 @@ export class LabController {
     return [...new Set(backendIds.flatMap((id) => config.backends[id]?.gpus ?? []))];
   }
 
-  /** Recording is best effort: the lab must not stall because the database is unwell. */
-  private async record<T>(write: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await write();
-    } catch (error) {
+  /**
+   * Recording is best effort (the lab must not stall because the database is unwell) and in order: writes are
+   * chained, so a step is never recorded before the operation it belongs to.
+   */
+  private record<T>(write: () => Promise<T>): Promise<T | undefined> {
+    const result = this.recording.then(write).catch((error: unknown) => {
       console.error("[lab] could not record an operation step", error);
       return undefined;
-    }
+    });
+    this.recording = result.then(() => undefined);
+    return result;
   }
 }
 

@@ -54,3 +54,15 @@ function preferredSide(auto: AutoRouteConfig, signals: AutoSignals): { side: "fa
   if (tokens >= auto.longPromptTokens) return { side: "deep", reason: `long prompt (~${tokens} tokens)`, firm: false };
   return { side: "fast", reason: `short prompt (~${tokens} tokens)`, firm: false };
 }
+
+/** The auto router's rules in words, for the console's routing page. */
+export function describeAutoRules(auto: AutoRouteConfig): string[] {
+  return [
+    `The header x-switchyard-route: fast or deep decides outright (fast = ${auto.fast}, deep = ${auto.deep}).`,
+    `reasoning_effort high or medium goes to ${auto.deep}; low, minimal or none to ${auto.fast}.`,
+    `Requests with tools go to ${auto.deep}.`,
+    `Prompts of about ${auto.longPromptTokens} tokens or more (4 characters a token) go to ${auto.deep}; shorter ones to ${auto.fast}.`,
+    `A choice made on prompt size moves to the other side when its side has ${auto.spillQueueDepth} or more requests queued and the other side is idle.`,
+    "A side with nothing live in the current mode is never chosen while the other side has something.",
+  ];
+}

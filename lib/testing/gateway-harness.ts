@@ -94,7 +94,14 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     cleanups.unshift(() => pools.close());
     const gateway = createGateway({
       config: () => config,
-      lab: { currentMode: () => mode, isHealthy: (id) => health.isHealthy(id), markUnreachable: (id, why) => health.markUnreachable(id, why) },
+      lab: {
+        currentMode: () => mode,
+        isHealthy: (id) => health.isHealthy(id),
+        markUnreachable: (id, why) => health.markUnreachable(id, why),
+        isAdmitting: () => true,
+        pendingTargetMode: () => null,
+        waitForOperation: async () => true,
+      },
       pools,
       inFlight,
       sink: requestLog,

@@ -1,0 +1,3 @@
+export { putBackendLimits as PUT } from "@/lib/api/routing";
+
+export const dynamic = "force-dynamic";

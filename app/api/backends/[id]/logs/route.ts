@@ -1,0 +1,3 @@
+export { backendLogs as GET } from "@/lib/api/lab";
+
+export const dynamic = "force-dynamic";

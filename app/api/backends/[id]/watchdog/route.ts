@@ -1,0 +1,3 @@
+export { setWatchdog as PUT } from "@/lib/api/lab";
+
+export const dynamic = "force-dynamic";

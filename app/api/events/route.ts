@@ -1,0 +1,3 @@
+export { streamEvents as GET } from "@/lib/api/events";
+
+export const dynamic = "force-dynamic";

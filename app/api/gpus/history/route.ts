@@ -1,0 +1,3 @@
+export { gpuHistory as GET } from "@/lib/api/history";
+
+export const dynamic = "force-dynamic";

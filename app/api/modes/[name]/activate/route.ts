@@ -1,0 +1,3 @@
+export { activateMode as POST } from "@/lib/api/lab";
+
+export const dynamic = "force-dynamic";

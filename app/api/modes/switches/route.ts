@@ -1,0 +1,3 @@
+export { listSwitches as GET } from "@/lib/api/lab";
+
+export const dynamic = "force-dynamic";

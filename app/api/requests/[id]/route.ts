@@ -1,0 +1,3 @@
+export { getRequest as GET } from "@/lib/api/requests";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { exportRequestsCsv as GET } from "@/lib/api/requests";
+
+export const dynamic = "force-dynamic";

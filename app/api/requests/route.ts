@@ -1,0 +1,3 @@
+export { listRequests as GET } from "@/lib/api/requests";
+
+export const dynamic = "force-dynamic";

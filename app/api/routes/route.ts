@@ -1,0 +1,3 @@
+export { getRoutes as GET, putRoutes as PUT } from "@/lib/api/routing";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { getSwitchyard } from "@/lib/app/switchyard";
+import { listBackendHistory, listGpuHistory } from "@/lib/db/queries/samples";
+import { LabNotFoundError } from "@/lib/lab/errors";
+import { adminRoute, type RouteParams } from "./envelope";
+
+/** Chart ranges: the last 15 minutes come from memory at full resolution, longer ones from the database in buckets. */
+export const historyRanges = {
+  "15m": { spanMs: 15 * 60_000, bucketMs: 0 },
+  "1h": { spanMs: 60 * 60_000, bucketMs: 30_000 },
+  "24h": { spanMs: 24 * 60 * 60_000, bucketMs: 10 * 60_000 },
+  "7d": { spanMs: 7 * 24 * 60 * 60_000, bucketMs: 60 * 60_000 },
+} as const;
+
+export type HistoryRange = keyof typeof historyRanges;
+
+const rangeQuery = z.object({ range: z.enum(Object.keys(historyRanges) as [HistoryRange, ...HistoryRange[]]).default("15m") });
+
+export interface GpuHistoryPoint {
+  t: number;
+  utilizationPct: number | null;
+  memoryUsedMiB: number | null;
+  memoryTotalMiB: number | null;
+  temperatureC: number | null;
+  powerDrawW: number | null;
+  powerLimitW: number | null;
+}
+
+export interface GpuHistoryResponse {
+  range: HistoryRange;
+  bucketMs: number;
+  gpus: { gpuIndex: number; points: GpuHistoryPoint[] }[];
+}
+
+/** GET /api/gpus/history?range=15m|1h|24h|7d */
+export const gpuHistory = adminRoute(async (request): Promise<GpuHistoryResponse> => {
+  const { range } = rangeQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const { spanMs, bucketMs } = historyRanges[range];
+  const { telemetry } = await getSwitchyard();
+  const now = Date.now();
+  if (bucketMs === 0) {
+    const indexes = telemetry.latestGpus().map((gpu) => gpu.index);
+    return {
+      range,
+      bucketMs: 1000,
+      gpus: indexes.map((gpuIndex) => ({
+        gpuIndex,
+        points: telemetry.gpuHistory(gpuIndex, now - spanMs).map((s) => ({
+          t: s.at,
+          utilizationPct: s.utilizationPct,
+          memoryUsedMiB: s.memoryUsedMiB,
+          memoryTotalMiB: s.memoryTotalMiB,
+          temperatureC: s.temperatureC,
+          powerDrawW: s.powerDrawW,
+          powerLimitW: s.powerLimitW,
+        })),
+      })),
+    };
+  }
+  const history = await listGpuHistory({ from: new Date(now - spanMs), to: new Date(now), bucketMs });
+  return {
+    range,
+    bucketMs,
+    gpus: history.map(({ gpuIndex, buckets }) => ({
+      gpuIndex,
+      points: buckets.map((b) => ({
+        t: b.start.getTime(),
+        utilizationPct: b.utilizationPct,
+        memoryUsedMiB: b.memoryUsedMiB,
+        memoryTotalMiB: b.memoryTotalMiB,
+        temperatureC: b.temperatureC,
+        powerDrawW: b.powerDrawW,
+        powerLimitW: b.powerLimitW,
+      })),
+    })),
+  };
+});
+
+export interface BackendHistoryPoint {
+  t: number;
+  running: number | null;
+  waiting: number | null;
+  kvCacheUsage: number | null;
+  generationTokensPerSecond: number | null;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+}
+
+/** GET /api/backends/{id}/metrics/history?range=15m|1h|24h|7d: the vLLM engine's running/waiting, KV cache, TTFT. */
+export const backendHistory = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
+  const { id } = await params;
+  const { range } = rangeQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const { spanMs, bucketMs } = historyRanges[range];
+  const switchyard = await getSwitchyard();
+  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
+  const now = Date.now();
+  if (bucketMs === 0) {
+    const points: BackendHistoryPoint[] = switchyard.telemetry.backendHistory(id, now - spanMs).map((s) => ({
+      t: s.at,
+      running: s.sample.running,
+      waiting: s.sample.waiting,
+      kvCacheUsage: s.sample.kvCacheUsage,
+      generationTokensPerSecond: s.generationTokensPerSecond,
+      ttftP50Ms: s.ttftP50Ms,
+      ttftP95Ms: s.ttftP95Ms,
+    }));
+    return { backendId: id, range, bucketMs: 1000, points };
+  }
+  const buckets = await listBackendHistory({ backendId: id, from: new Date(now - spanMs), to: new Date(now), bucketMs });
+  const points: BackendHistoryPoint[] = buckets.map((b) => ({
+    t: b.start.getTime(),
+    running: b.running,
+    waiting: b.waiting,
+    kvCacheUsage: b.kvCacheUsage,
+    generationTokensPerSecond: b.generationTokensPerSecond,
+    ttftP50Ms: b.ttftP50Ms,
+    ttftP95Ms: b.ttftP95Ms,
+  }));
+  return { backendId: id, range, bucketMs, points };
+});

@@ -1,0 +1,119 @@
+import { z } from "zod";
+import { getSwitchyard } from "@/lib/app/switchyard";
+import { getRequestLog, listRequestLogs, type RequestLog, type RequestLogFilters } from "@/lib/db/queries/request-logs";
+import { REQUEST_LOG_OUTCOMES } from "@/lib/db/request-log-writer";
+import { adminRoute, ApiError, type RouteParams } from "./envelope";
+
+const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
+
+const filtersQuery = z.object({
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  model: z.string().min(1).optional(),
+  backend: z.string().min(1).optional(),
+  client: z.string().min(1).optional(),
+  outcome: z.string().optional().transform(list).pipe(z.array(z.enum(REQUEST_LOG_OUTCOMES)).optional()),
+  status: z
+    .string()
+    .optional()
+    .transform((value) => list(value)?.map(Number))
+    .pipe(z.array(z.int({ error: "status must be HTTP status codes, comma-separated" })).optional()),
+  stream: z.enum(["true", "false"]).optional().transform((v) => (v === undefined ? undefined : v === "true")),
+  q: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+});
+
+function parseFilters(url: URL): { filters: RequestLogFilters; limit: number; cursor: string | undefined } {
+  const query = filtersQuery.parse(Object.fromEntries(url.searchParams));
+  return {
+    limit: query.limit,
+    cursor: query.cursor,
+    filters: {
+      from: query.from,
+      to: query.to,
+      model: query.model,
+      backend: query.backend,
+      clientAddress: query.client,
+      outcome: query.outcome,
+      status: query.status,
+      stream: query.stream,
+      errorText: query.q,
+    },
+  };
+}
+
+/** GET /api/requests: the request log, newest first, filtered, with keyset pagination (`nextCursor`). */
+export const listRequests = adminRoute(async (request) => {
+  await getSwitchyard();
+  const { filters, limit, cursor } = parseFilters(new URL(request.url));
+  return listRequestLogs({ filters, limit, cursor });
+});
+
+/** GET /api/requests/{id}: one request with every field. */
+export const getRequest = adminRoute(async (_request, { params }: RouteParams<{ id: string }>) => {
+  await getSwitchyard();
+  const { id } = await params;
+  const row = await getRequestLog(decodeURIComponent(id));
+  if (!row) throw new ApiError("not_found", `no request with id ${id}`);
+  return row;
+});
+
+const csvColumns: (keyof RequestLog)[] = [
+  "id",
+  "receivedAt",
+  "firstTokenAt",
+  "finishedAt",
+  "clientAddress",
+  "userAgent",
+  "endpoint",
+  "requestedModel",
+  "route",
+  "routeReason",
+  "backend",
+  "mode",
+  "stream",
+  "status",
+  "outcome",
+  "errorCode",
+  "errorMessage",
+  "promptTokens",
+  "completionTokens",
+  "cachedTokens",
+  "ttftMs",
+  "durationMs",
+  "queueMs",
+  "finishReason",
+];
+
+const EXPORT_LIMIT = 100_000;
+
+/** GET /api/requests/export.csv: the filtered rows as CSV, streamed page by page (at most 100,000 rows). */
+export const exportRequestsCsv = adminRoute(async (request) => {
+  await getSwitchyard();
+  const { filters } = parseFilters(new URL(request.url));
+  const encoder = new TextEncoder();
+  let cursor: string | null = null;
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(`${csvColumns.join(",")}\n`));
+    },
+    async pull(controller) {
+      const page = await listRequestLogs({ filters, limit: 500, cursor });
+      controller.enqueue(encoder.encode(page.rows.map((row) => csvColumns.map((c) => csvCell(row[c])).join(",")).join("\n") + (page.rows.length ? "\n" : "")));
+      sent += page.rows.length;
+      cursor = page.nextCursor;
+      if (!cursor || sent >= EXPORT_LIMIT) controller.close();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="switchyard-requests.csv"` },
+  });
+});
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

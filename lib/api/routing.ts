@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { getSwitchyard } from "@/lib/app/switchyard";
+import { ConfigError, formatIssue } from "@/lib/config/parse";
+import { routeSchema, type LabConfig } from "@/lib/config/schema";
+import { setRoutes, updateConfigFile } from "@/lib/config/write";
+import { LabNotFoundError } from "@/lib/lab/errors";
+import { describeAutoRules } from "@/lib/routing/auto";
+import { routingTable, type RoutingTableRow } from "@/lib/routing/resolve";
+import { adminRoute, ApiError, readJson, type RouteParams } from "./envelope";
+
+export interface RoutingView {
+  modes: string[];
+  currentMode: string;
+  table: RoutingTableRow[];
+  routes: LabConfig["routes"];
+  autoRules: Record<string, string[]>;
+  backends: Record<string, { servedModel: string; maxConcurrency: number; maxQueue: number }>;
+  configPath: string;
+}
+
+function routingView(config: LabConfig, currentMode: string, configPath: string): RoutingView {
+  return {
+    modes: Object.keys(config.modes),
+    currentMode,
+    table: routingTable(config),
+    routes: config.routes,
+    autoRules: Object.fromEntries(Object.entries(config.routes).flatMap(([name, route]) => (Array.isArray(route) ? [] : [[name, describeAutoRules(route.auto)]]))),
+    backends: Object.fromEntries(Object.entries(config.backends).map(([id, b]) => [id, { servedModel: b.servedModel, maxConcurrency: b.maxConcurrency, maxQueue: b.maxQueue }])),
+    configPath,
+  };
+}
+
+/** GET /api/routes: the routing table resolved for every mode, the routes as configured, the auto rules in words. */
+export const getRoutes = adminRoute(async (): Promise<RoutingView> => {
+  const switchyard = await getSwitchyard();
+  return routingView(switchyard.config(), switchyard.controller.currentMode(), switchyard.configStore.path);
+});
+
+/** Applies an edit to the config file (validated, comments kept) and makes it take effect now. */
+async function editConfig(edit: Parameters<typeof updateConfigFile>[1]): Promise<RoutingView> {
+  const switchyard = await getSwitchyard();
+  try {
+    updateConfigFile(switchyard.configStore.path, edit);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ApiError("bad_request", error.issues.map(formatIssue).join("; "));
+    throw error;
+  }
+  const config = switchyard.configStore.reload();
+  switchyard.bus.publish("status", { reason: "config edited" });
+  return routingView(config, switchyard.controller.currentMode(), switchyard.configStore.path);
+}
+
+/** PUT /api/routes {routes}: replaces the routes, written back to the config file keeping its comments. */
+export const putRoutes = adminRoute(async (request) => {
+  const { routes } = z.object({ routes: z.record(z.string().min(1), routeSchema) }).parse(await readJson(request));
+  return editConfig((doc) => setRoutes(doc, routes));
+});
+
+/** PUT /api/backends/{id}/limits {maxConcurrency?, maxQueue?}: per-backend limits, written to the config file. */
+export const putBackendLimits = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
+  const { id } = await params;
+  const limits = z
+    .object({ maxConcurrency: z.int().positive().max(4096).optional(), maxQueue: z.int().nonnegative().max(100_000).optional() })
+    .strict()
+    .parse(await readJson(request));
+  const switchyard = await getSwitchyard();
+  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
+  return editConfig((doc) => {
+    for (const [key, value] of Object.entries(limits)) if (value !== undefined) doc.setIn(["backends", id, key], value);
+  });
+});
