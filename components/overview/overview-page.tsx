@@ -8,18 +8,18 @@ export function OverviewPage() {
   if (isPending) return <p className="muted">Loading the lab's status…</p>;
   if (error) return <div className="banner error">Cannot read the lab's status: {error.message}</div>;
 
-  const degraded = status.backends.filter((b) => b.inCurrentMode && (b.health === "down" || b.health === "unhealthy"));
+  const degraded = status.backends.filter((b) => b.inCurrentMode && (b.state === "down" || b.state === "unhealthy"));
   return (
     <>
       <h1>Overview</h1>
       {status.configError && <div className="banner error">The config file has a problem; the last good config stays in force. {status.configError}</div>}
       {status.auth === "open" && <div className="banner">Authentication is off (auth: open): anyone who can reach this gateway can use the lab.</div>}
-      {degraded.length > 0 && <div className="banner error">Degraded: {degraded.map((b) => `${b.id} is ${b.health}`).join(", ")}</div>}
+      {degraded.length > 0 && <div className="banner error">Degraded: {degraded.map((b) => `${b.id} is ${b.state}`).join(", ")}</div>}
       {status.requestLog.dropped > 0 && (
         <div className="banner">The request log dropped {status.requestLog.dropped} row(s){status.requestLog.lastError ? `: ${status.requestLog.lastError}` : ""}</div>
       )}
       <p>
-        Mode <strong data-testid="current-mode">{status.mode}</strong> · runtime {status.runtime}
+        Mode <strong data-testid="current-mode">{status.mode}</strong> · runtime {status.runtime.kind}
       </p>
       <section className="cards" aria-label="Backends">
         {status.backends.map((backend) => (
@@ -27,7 +27,7 @@ export function OverviewPage() {
             <h3>{backend.id}</h3>
             <div className="muted">{backend.servedModel}</div>
             <div>
-              {backend.inCurrentMode ? <span className={`badge ${backend.health}`}>{backend.health}</span> : <span className="badge unknown">not in this mode</span>}
+              {backend.inCurrentMode ? <span className={`badge ${backend.state}`}>{backend.state}</span> : <span className="badge unknown">not in this mode</span>}
             </div>
             <div className="muted">
               GPU {backend.gpus.join(", ") || "none"} · {backend.inFlight} in flight
