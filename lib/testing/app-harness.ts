@@ -1,0 +1,80 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Switchyard } from "@/lib/app/switchyard";
+import { pickFreePort } from "@/lib/sim/ports";
+import { createAppRouter } from "./app-router";
+import { serveFetchHandler, type FetchServer } from "./fetch-server";
+
+export interface AppHarness {
+  url: string;
+  switchyard: Switchyard;
+  configFile: string;
+  ports: Record<"qwen-7b" | "qwen-14b" | "qwen-32b", number>;
+  close(): Promise<void>;
+}
+
+const projectRoot = path.resolve(__dirname, "../..");
+
+/** The design's lab on the simulated runtime, with free ports and short timings so a switch takes seconds. */
+export function simulatedLabYaml(ports: AppHarness["ports"], extra = ""): string {
+  return `
+runtime: simulated
+gpuTelemetry: simulated
+auth: open
+backends:
+  qwen-7b:
+    url: http://127.0.0.1:${ports["qwen-7b"]}
+    servedModel: qwen2.5-7b-instruct
+    gpus: [0]
+    sim: { loadMs: 300, ttftMs: 20, tokensPerSecond: 100, maxNumSeqs: 32, memoryMiB: 21000 }
+  qwen-14b:
+    url: http://127.0.0.1:${ports["qwen-14b"]}
+    servedModel: qwen2.5-14b-instruct-awq
+    gpus: [1]
+    sim: { loadMs: 400, ttftMs: 20, tokensPerSecond: 100, maxNumSeqs: 32, memoryMiB: 21500 }
+  qwen-32b:
+    url: http://127.0.0.1:${ports["qwen-32b"]}
+    servedModel: qwen2.5-32b-instruct-awq
+    gpus: [0, 1]
+    sim: { loadMs: 600, ttftMs: 30, tokensPerSecond: 80, maxNumSeqs: 16, memoryMiB: 21000 }
+modes:
+  standard: { backends: [qwen-7b, qwen-14b], default: true }
+  deep: { backends: [qwen-32b] }
+routes:
+  fast: [qwen-7b, qwen-32b]
+  reasoning: [qwen-14b, qwen-32b]
+  auto:
+    auto: { fast: fast, deep: reasoning }
+lab: { drainSeconds: 5, stopTimeoutSeconds: 5, memoryReleaseSeconds: 10, loadTimeoutSeconds: 30 }
+telemetry: { intervalMs: 250 }
+${extra}`;
+}
+
+/**
+ * The whole application (the real singleton, the real route files, simulator processes, SQLite) over real HTTP,
+ * without a Next.js build. One per test file: the singleton is process-wide.
+ */
+export async function startAppHarness(extraYaml = ""): Promise<AppHarness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-app-"));
+  const ports = { "qwen-7b": await pickFreePort("127.0.0.1"), "qwen-14b": await pickFreePort("127.0.0.1"), "qwen-32b": await pickFreePort("127.0.0.1") };
+  const configFile = path.join(dir, "switchyard.yaml");
+  fs.writeFileSync(configFile, simulatedLabYaml(ports, extraYaml));
+  // The singleton reads its environment once; tests set it before the first import.
+  process.env.SWITCHYARD_CONFIG = configFile;
+  process.env.SWITCHYARD_DB = path.join(dir, "switchyard.db");
+  const { getSwitchyard } = await import("@/lib/app/switchyard");
+  const switchyard = await getSwitchyard();
+  const server: FetchServer = await serveFetchHandler(createAppRouter(path.join(projectRoot, "app")));
+  return {
+    url: server.url,
+    switchyard,
+    configFile,
+    ports,
+    async close() {
+      await server.close();
+      await switchyard.shutdown();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
