@@ -17,7 +17,7 @@ export interface AppHarness {
 const projectRoot = path.resolve(__dirname, "../..");
 
 /** The design's lab on the simulated runtime, with free ports and short timings so a switch takes seconds. */
-export function simulatedLabYaml(ports: AppHarness["ports"], extra = ""): string {
+export function simulatedLabYaml(ports: AppHarness["ports"]): string {
   return `
 runtime: simulated
 gpuTelemetry: simulated
@@ -48,21 +48,26 @@ routes:
     auto: { fast: fast, deep: reasoning }
 lab: { drainSeconds: 5, stopTimeoutSeconds: 5, memoryReleaseSeconds: 10, loadTimeoutSeconds: 30 }
 telemetry: { intervalMs: 250 }
-${extra}`;
+`;
 }
 
 /**
  * The whole application (the real singleton, the real route files, simulator processes, SQLite) over real HTTP,
  * without a Next.js build. One per test file: the singleton is process-wide.
  */
-export async function startAppHarness(extraYaml = ""): Promise<AppHarness> {
+export async function startAppHarness(
+  options: { yaml?: (ports: AppHarness["ports"]) => string; env?: Record<string, string>; ports?: AppHarness["ports"] } = {},
+): Promise<AppHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-app-"));
-  const ports = { "qwen-7b": await pickFreePort("127.0.0.1"), "qwen-14b": await pickFreePort("127.0.0.1"), "qwen-32b": await pickFreePort("127.0.0.1") };
+  const ports = options.ports ?? {
+    "qwen-7b": await pickFreePort("127.0.0.1"),
+    "qwen-14b": await pickFreePort("127.0.0.1"),
+    "qwen-32b": await pickFreePort("127.0.0.1"),
+  };
   const configFile = path.join(dir, "switchyard.yaml");
-  fs.writeFileSync(configFile, simulatedLabYaml(ports, extraYaml));
+  fs.writeFileSync(configFile, (options.yaml ?? simulatedLabYaml)(ports));
   // The singleton reads its environment once; tests set it before the first import.
-  process.env.SWITCHYARD_CONFIG = configFile;
-  process.env.SWITCHYARD_DB = path.join(dir, "switchyard.db");
+  Object.assign(process.env, { SWITCHYARD_CONFIG: configFile, SWITCHYARD_DB: path.join(dir, "switchyard.db"), ...options.env });
   const { getSwitchyard } = await import("@/lib/app/switchyard");
   const switchyard = await getSwitchyard();
   const server: FetchServer = await serveFetchHandler(createAppRouter(path.join(projectRoot, "app")));
