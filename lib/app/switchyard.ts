@@ -230,6 +230,8 @@ async function startSwitchyard(): Promise<Switchyard> {
       currentMode: () => lab.currentMode(),
       isHealthy: (id) => health.isHealthy(id),
       markUnreachable: (id, why) => health.markUnreachable(id, why),
+      recordTraffic: (id, ok, why) => health.recordTraffic(id, ok, why, config().gateway.passiveFailureThreshold),
+      healthReason: (id) => health.status(id).reason,
       isAdmitting: (id) => lab.isAdmitting(id),
       pendingTargetMode: () => (lab.runningOperation() ? lab.targetMode() : null),
       waitForOperation: (timeoutMs) => lab.waitForOperation(timeoutMs),

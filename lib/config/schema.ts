@@ -74,9 +74,26 @@ export const gatewaySchema = z
     operationWaitSeconds: z.int().positive().default(180),
     /** Interval of SSE comment keep-alives sent to a streaming client while it waits. */
     keepAliveSeconds: z.number().positive().default(10),
+    /** A stream with no first token by then gets 504 (or an error event if headers went out); long prefills need room. */
+    firstTokenTimeoutSeconds: z.number().positive().default(120),
+    /** A stream silent this long between two chunks is cut with an error event. There is no total limit on streams. */
+    idleTimeoutSeconds: z.number().positive().default(60),
+    /** A non-streamed request gets its whole answer within this, or 504. */
+    responseTimeoutSeconds: z.number().positive().default(600),
+    /** Connection failures, 502/503/504s or timeouts in a row that mark a backend unhealthy until a probe passes. */
+    passiveFailureThreshold: z.int().positive().default(3),
   })
   .strict()
-  .default({ maxBodyBytes: 8 * 1024 * 1024, retryAfterSeconds: 5, operationWaitSeconds: 180, keepAliveSeconds: 10 });
+  .default({
+    maxBodyBytes: 8 * 1024 * 1024,
+    retryAfterSeconds: 5,
+    operationWaitSeconds: 180,
+    keepAliveSeconds: 10,
+    firstTokenTimeoutSeconds: 120,
+    idleTimeoutSeconds: 60,
+    responseTimeoutSeconds: 600,
+    passiveFailureThreshold: 3,
+  });
 
 export const requestLogSchema = z
   .object({

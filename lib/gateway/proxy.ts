@@ -41,6 +41,8 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
   const upstreamAbort = new AbortController();
   const abortUpstream = () => upstreamAbort.abort();
   request.clientSignal.addEventListener("abort", abortUpstream, { once: true });
+  const forgetClient = () => request.clientSignal.removeEventListener("abort", abortUpstream);
+  const { gateway } = deps.config;
 
   for (const backendId of plan.attemptOrder) {
     const backend = deps.config.backends[backendId];
@@ -48,6 +50,22 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     ctx.record.attempts += 1;
     const lease = deps.inFlight.acquire(backendId);
     lease.onEvict(abortUpstream);
+    // One timer covers the wait for headers and, for streams, for the first chunk (vLLM sends headers at once and
+    // its first chunk with the first token). It aborts the upstream request; the awaits below then see why.
+    const firstByteTimeoutMs = (request.stream ? gateway.firstTokenTimeoutSeconds : gateway.responseTimeoutSeconds) * 1000;
+    let timedOut = false;
+    const firstByteTimer = setTimeout(() => {
+      timedOut = true;
+      abortUpstream();
+    }, firstByteTimeoutMs);
+    const timeoutError = () => {
+      deps.lab.recordTraffic(backendId, false, "no answer in time");
+      return new GatewayError(
+        "first_token_timeout",
+        `Backend ${backendId} sent ${request.stream ? "no first token" : "no answer"} within ${firstByteTimeoutMs / 1000} s.`,
+      );
+    };
+
     let upstream: Dispatcher.ResponseData;
     try {
       upstream = await deps.pools.pool(backend.url).request({
@@ -58,13 +76,20 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
         signal: upstreamAbort.signal,
       });
     } catch (error) {
+      clearTimeout(firstByteTimer);
       lease.release();
-      if (request.clientSignal.aborted) return clientGone(ctx, backendId, request.clientSignal, abortUpstream);
+      if (request.clientSignal.aborted) return clientGone(ctx, backendId, forgetClient);
+      if (timedOut) {
+        forgetClient();
+        ctx.record.backend = backendId;
+        throw timeoutError();
+      }
       if (!isConnectFailure(error)) {
-        request.clientSignal.removeEventListener("abort", abortUpstream);
+        forgetClient();
         throw new GatewayError("upstream_error", `Backend ${backendId} failed: ${describeUpstreamError(error)}`);
       }
       deps.lab.markUnreachable(backendId, describeUpstreamError(error));
+      deps.lab.recordTraffic(backendId, false, describeUpstreamError(error));
       failed.push({ id: backendId, why: `unreachable (${describeUpstreamError(error)})` });
       continue;
     }
@@ -73,28 +98,48 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     ctx.record.routeReason = describeChoice(plan, backendId, failed);
     if (deps.backendState) Object.assign(ctx.record, deps.backendState(backendId));
     ctx.whenFinished(() => {
+      clearTimeout(firstByteTimer);
       lease.release();
-      request.clientSignal.removeEventListener("abort", abortUpstream);
+      forgetClient();
     });
+    const status = upstream.statusCode;
+    deps.lab.recordTraffic(backendId, status !== 502 && status !== 503 && status !== 504, `answered ${status}`);
     const headers = responseHeaders(ctx, upstream.headers["content-type"]);
     const isEventStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
-    if (upstream.statusCode === 200 && isEventStream) {
-      return new Response(relayStream(ctx, upstream.body, request, abortUpstream, lease), { status: 200, headers });
+    if (status !== 200 || !isEventStream) {
+      try {
+        return await relayWhole(ctx, upstream, headers, request.clientSignal);
+      } catch (error) {
+        if (timedOut) throw timeoutError();
+        throw error;
+      }
     }
-    return relayWhole(ctx, upstream, headers, request.clientSignal);
+
+    const chunks = upstream.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await chunks.next();
+    } catch (error) {
+      if (request.clientSignal.aborted) return clientGone(ctx, backendId, forgetClient);
+      if (timedOut) throw timeoutError();
+      throw new GatewayError("upstream_error", `Backend ${backendId} failed before its first token: ${describeUpstreamError(error)}`);
+    }
+    clearTimeout(firstByteTimer);
+    const idleTimeoutMs = gateway.idleTimeoutSeconds * 1000;
+    return new Response(relayStream(ctx, chunks, first, request, abortUpstream, lease, idleTimeoutMs, deps.lab), { status: 200, headers });
   }
 
-  request.clientSignal.removeEventListener("abort", abortUpstream);
+  forgetClient();
   const tried = failed.map((f) => `${f.id} ${f.why}`).join("; ");
   throw new GatewayError(
     "backend_unavailable",
     `No backend for \`${ctx.record.requestedModel}\` is reachable right now (${tried}). It may be loading or restarting; retry shortly.`,
-    { retryAfterSeconds: deps.config.gateway.retryAfterSeconds },
+    { retryAfterSeconds: gateway.retryAfterSeconds },
   );
 }
 
-function clientGone(ctx: RequestContext, backendId: string, signal: AbortSignal, listener: () => void): Response {
-  signal.removeEventListener("abort", listener);
+function clientGone(ctx: RequestContext, backendId: string, forgetClient: () => void): Response {
+  forgetClient();
   ctx.finish("client_abort", { backend: backendId, status: 499, errorMessage: "client closed the connection before the response" });
   return new Response(null, { status: 499 });
 }
@@ -124,19 +169,30 @@ async function relayWhole(ctx: RequestContext, upstream: Dispatcher.ResponseData
 
 /**
  * Relays an SSE stream event by event as it arrives (pull-driven, so a slow client slows the upstream read
- * instead of piling up memory). Ends with an error event if the upstream fails or stops short.
+ * instead of piling up memory). Ends with an error event if the upstream fails, goes silent for the idle
+ * timeout, or stops short. There is no limit on a stream's total length.
  */
 function relayStream(
   ctx: RequestContext,
-  body: Dispatcher.ResponseData["body"],
+  upstream: AsyncIterator<Buffer>,
+  first: IteratorResult<Buffer>,
   request: ProxyRequest,
   abortUpstream: () => void,
   lease: InFlightLease,
+  idleTimeoutMs: number,
+  lab: LabView,
 ): ReadableStream<Uint8Array> {
   const splitter = new SseEventSplitter();
   const observer = new StreamObserver(Date.now, request.dropUsageChunk);
-  const upstream = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const receivedAt = ctx.record.receivedAt.getTime();
+  let pending: IteratorResult<Buffer> | null = first;
+  let idleFailure: string | null = null;
+  const idleTimer = setTimeout(() => {
+    idleFailure = `Backend ${ctx.record.backend} sent nothing for ${idleTimeoutMs / 1000} s.`;
+    if (ctx.record.backend) lab.recordTraffic(ctx.record.backend, false, "stream went silent");
+    abortUpstream();
+  }, idleTimeoutMs);
+  ctx.whenFinished(() => clearTimeout(idleTimer));
 
   const observedFields = () => {
     const { firstTokenAt, promptTokens, completionTokens, cachedTokens, finishReason, tokenEvents } = observer.observation;
@@ -150,11 +206,11 @@ function relayStream(
       finishReason: finishReason ?? null,
     };
   };
-  const failMidStream = (controller: ReadableStreamDefaultController<Uint8Array>, message: string) => {
-    const error = new GatewayError("upstream_error", message);
+  const failMidStream = (controller: ReadableStreamDefaultController<Uint8Array>, message: string, outcome: "upstream_error" | "timeout" = "upstream_error") => {
+    const error = new GatewayError(outcome === "timeout" ? "first_token_timeout" : "upstream_error", message);
     controller.enqueue(encoder.encode(errorEvent(error)));
     controller.close();
-    ctx.finish("upstream_error", { ...observedFields(), errorCode: error.code, errorMessage: message });
+    ctx.finish(outcome, { ...observedFields(), errorCode: outcome === "timeout" ? "idle_timeout" : error.code, errorMessage: message });
   };
 
   return new ReadableStream<Uint8Array>({
@@ -169,7 +225,9 @@ function relayStream(
     async pull(controller) {
       try {
         for (;;) {
-          const next = await upstream.next();
+          const next = pending ?? (await upstream.next());
+          pending = null;
+          idleTimer.refresh();
           if (next.done) {
             const { sawDone, finishReason, upstreamError } = observer.observation;
             if (!sawDone && !finishReason) return failMidStream(controller, `Backend ${ctx.record.backend} ended the stream before it finished.`);
@@ -186,6 +244,7 @@ function relayStream(
         }
       } catch (error) {
         if (ctx.isFinished || request.clientSignal.aborted) return;
+        if (idleFailure) return failMidStream(controller, idleFailure, "timeout");
         failMidStream(controller, `Backend ${ctx.record.backend} failed mid-stream: ${describeUpstreamError(error)}`);
       }
     },

@@ -9,8 +9,12 @@ export interface LabView {
   currentMode(): string;
   /** False while health checks or a recent connection failure say the backend is down. */
   isHealthy(backendId: string): boolean;
+  /** Why a backend is not healthy, in a few words. */
+  healthReason?(backendId: string): string | null;
   /** A connection to the backend failed: stop preferring it until a health check passes. */
   markUnreachable(backendId: string, reason: string): void;
+  /** How a proxied request went, for passive health (ok = the backend answered, even with a 4xx or a 500). */
+  recordTraffic(backendId: string, ok: boolean, reason: string): void;
   /** False while a lab operation keeps new requests off the backend (draining, stopped, loading). */
   isAdmitting(backendId: string): boolean;
   /** The mode the lab is switching to (or restarting within), while an operation runs. */
@@ -82,8 +86,14 @@ export function planRoute(
       { param: "model", retryAfterSeconds },
     );
   }
-  const healthy = inMode.filter((id) => lab.isHealthy(id));
-  const attemptOrder = [...healthy, ...inMode.filter((id) => !healthy.includes(id))];
+  // Backends known to be down or unhealthy are skipped (a fast 503) until their health probe passes again.
+  const attemptOrder = inMode.filter((id) => lab.isHealthy(id));
+  if (attemptOrder.length === 0) {
+    const why = inMode.map((id) => `${id} ${lab.healthReason?.(id) ?? "unhealthy"}`).join("; ");
+    throw new GatewayError("backend_unavailable", `No backend for \`${model}\` is healthy right now (${why}). It may be loading or restarting; retry shortly.`, {
+      retryAfterSeconds,
+    });
+  }
   return { kind: "plan", plan: { route, reason, mode, candidates, attemptOrder } };
 }
 

@@ -46,6 +46,7 @@ export interface BackendHealthOptions {
  */
 export class BackendHealth {
   private readonly statuses = new Map<string, BackendHealthStatus>();
+  private readonly passiveFailures = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly probe: HealthProbe;
 
@@ -75,6 +76,24 @@ export class BackendHealth {
     return state === "ready" || state === "unknown";
   }
 
+  /**
+   * Passive health from real traffic: `threshold` failures in a row (connection failures, 502/503/504, timeouts)
+   * mark the backend unhealthy until an active probe passes; any other answer resets the count. 4xx and ordinary
+   * 500s are the request's problem, not the backend's, and count as answers.
+   */
+  recordTraffic(backendId: string, ok: boolean, reason: string, threshold: number): void {
+    if (ok) {
+      this.passiveFailures.delete(backendId);
+      return;
+    }
+    const failures = (this.passiveFailures.get(backendId) ?? 0) + 1;
+    this.passiveFailures.set(backendId, failures);
+    if (failures >= threshold) {
+      const previous = this.status(backendId);
+      this.set(backendId, "unhealthy", `${failures} failed requests in a row (last: ${reason})`, previous.lastCheckAt, previous.consecutiveFailures);
+    }
+  }
+
   markUnreachable(backendId: string, reason: string): void {
     const previous = this.status(backendId);
     this.set(backendId, "down", reason, previous.lastCheckAt, previous.consecutiveFailures);
@@ -88,7 +107,10 @@ export class BackendHealth {
         if (!backend) return;
         const result = await this.probe(backend.url, this.options.timeoutMs ?? 1500);
         const now = Date.now();
-        if (result.ok) this.set(id, "ready", null, now, 0);
+        if (result.ok) {
+          this.passiveFailures.delete(id);
+          this.set(id, "ready", null, now, 0);
+        }
         else this.set(id, result.state, result.reason, now, this.status(id).consecutiveFailures + 1);
       }),
     );

@@ -14,7 +14,7 @@ describe("simulator CLI flags", () => {
       "--crash-after-tokens", "5",
       "--error-500", "2",
       "--fail-at-load",
-      "--exit-on-stdin-close",
+      "--exit-with-parent",
     ]);
     expect(options).toEqual({
       port: 8001,
@@ -25,7 +25,10 @@ describe("simulator CLI flags", () => {
       enableAutoToolChoice: false,
       faults: { crashAfterTokens: 5, error500: 2, failAtLoad: true },
     });
-    expect(control).toEqual({ help: false, exitOnStdinClose: true });
+    expect(control).toEqual({ help: false, exitWithParent: true });
+    expect(parseSimulatorArgs([]).control.exitWithParent).toBe(false);
+    // The flag's first name still works for command lines written with it.
+    expect(parseSimulatorArgs(["--exit-on-stdin-close"]).control.exitWithParent).toBe(true);
     expect(parseSimulatorArgs(["--served-model-name", "m", "--error500", "1"]).options).toEqual({ servedModel: "m", faults: { error500: 1 } });
     expect(parseSimulatorArgs(["--help"]).control.help).toBe(true);
   });

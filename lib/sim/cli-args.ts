@@ -63,8 +63,11 @@ export const FLAGS: readonly FlagSpec[] = [
 /** Flags that are not options: the CLI's own behaviour. */
 export interface CliControl {
   help: boolean;
-  /** Exit when stdin closes (the parent that spawned us died). */
-  exitOnStdinClose: boolean;
+  /**
+   * `--exit-with-parent`: exit (as on SIGTERM) as soon as stdin closes. The spawning process holds the other end
+   * of the pipe, so its death, even by SIGKILL, closes it: a simulator never outlives the Switchyard that started it.
+   */
+  exitWithParent: boolean;
 }
 
 export class CliArgsError extends Error {
@@ -77,15 +80,16 @@ export class CliArgsError extends Error {
 export function parseSimulatorArgs(argv: readonly string[]): { options: SimulatorOptionsInput; control: CliControl } {
   const options: Record<string, unknown> = {};
   const faults: Record<string, unknown> = {};
-  const control: CliControl = { help: false, exitOnStdinClose: false };
+  const control: CliControl = { help: false, exitWithParent: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "--help" || arg === "-h") {
       control.help = true;
       continue;
     }
-    if (arg === "--exit-on-stdin-close") {
-      control.exitOnStdinClose = true;
+    // `--exit-on-stdin-close` is the flag's first name, kept for command lines written with it.
+    if (arg === "--exit-with-parent" || arg === "--exit-on-stdin-close") {
+      control.exitWithParent = true;
       continue;
     }
     if (!arg.startsWith("--")) throw new CliArgsError(`unexpected argument: ${arg}`);
@@ -149,7 +153,7 @@ export function simulatorHelp(): string {
     "A vLLM OpenAI-server simulator. Prints {\"event\":\"listening\",\"port\":N} on stdout once it listens.",
     "",
     ...lines,
-    `  ${"--exit-on-stdin-close".padEnd(38)} exit when stdin closes (used by spawnSimulator)`,
+    `  ${"--exit-with-parent".padEnd(38)} exit as soon as stdin closes, i.e. when the spawning process dies (spawnSimulator passes it)`,
     `  ${"--help".padEnd(38)} this text`,
   ].join("\n");
 }

@@ -22,6 +22,11 @@ export interface SpawnSimulatorConfig {
   projectRoot?: string;
   /** Copy the child's stderr lines here (default: kept in memory only, see `stderr()`). */
   onStderrLine?: (line: string) => void;
+  /**
+   * Pass `--exit-with-parent` (default true): the child exits as soon as its stdin pipe closes, so it dies with
+   * this process even when this process is SIGKILLed and no exit hook runs.
+   */
+  exitWithParent?: boolean;
 }
 
 export interface SimulatorProcess {
@@ -54,7 +59,9 @@ export async function spawnSimulator(
   const host = options.host ?? "127.0.0.1";
   const port = options.port && options.port !== 0 ? options.port : await pickFreePort(host);
   const args = toSimulatorArgs({ ...options, port });
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "sim.ts"), ...args, "--exit-on-stdin-close"], {
+  if (config.exitWithParent ?? true) args.push("--exit-with-parent");
+  // stdin stays a pipe whose write end only this process holds: its closing is the child's "parent died" signal.
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "sim.ts"), ...args], {
     cwd: root,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -98,6 +98,8 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
         currentMode: () => mode,
         isHealthy: (id) => health.isHealthy(id),
         markUnreachable: (id, why) => health.markUnreachable(id, why),
+        recordTraffic: (id, ok, why) => health.recordTraffic(id, ok, why, config.gateway.passiveFailureThreshold),
+        healthReason: (id) => health.status(id).reason,
         isAdmitting: () => true,
         pendingTargetMode: () => null,
         waitForOperation: async () => true,
