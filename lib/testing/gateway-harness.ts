@@ -27,6 +27,8 @@ export interface HarnessOptions {
   modes: Record<string, string[]>;
   routes?: Record<string, string[] | { auto: { fast: string; deep: string; longPromptTokens?: number; spillQueueDepth?: number } }>;
   auth?: "open" | "keys";
+  /** Overrides of the config's `gateway` section (timeouts, limits). */
+  gateway?: Record<string, unknown>;
 }
 
 export interface GatewayHarness {
@@ -37,6 +39,7 @@ export interface GatewayHarness {
   gateway: Gateway;
   inFlight: InFlightTracker;
   setMode(mode: string): void;
+  health: BackendHealth;
   /** Waits for the log writer to commit everything recorded so far. */
   flushLog(): Promise<void>;
   close(): Promise<void>;
@@ -74,6 +77,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
         ),
         modes: Object.fromEntries(Object.entries(options.modes).map(([name, backends], i) => [name, { backends, default: i === 0 }])),
         routes: options.routes ?? {},
+        ...(options.gateway ? { gateway: options.gateway } : {}),
       }),
       "harness",
     );
@@ -122,6 +126,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       requestLog,
       gateway,
       inFlight,
+      health,
       setMode: (next) => {
         mode = next;
       },
