@@ -7,6 +7,8 @@ import { z } from "zod";
  */
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** The HTTP port (`next start` reads it itself; the test server reads it here). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Path of the lab config file. Unset: ./switchyard.yaml if it exists, else the simulated lab. */
   SWITCHYARD_CONFIG: z.string().min(1).optional(),
   /** SQLite database file. */

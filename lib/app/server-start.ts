@@ -1,4 +1,4 @@
-import { getSwitchyard } from "./switchyard";
+import { getSwitchyard, type Switchyard } from "./switchyard";
 
 /**
  * Starts Switchyard inside the Next.js server process and owns its shutdown: on SIGTERM/SIGINT new requests
@@ -6,7 +6,10 @@ import { getSwitchyard } from "./switchyard";
  * `npm start` sets NEXT_MANUAL_SIG_HANDLE so that Next leaves the signals to us.
  */
 export async function startOnServer(): Promise<void> {
-  const switchyard = await getSwitchyard();
+  installShutdownHandlers(await getSwitchyard());
+}
+
+export function installShutdownHandlers(switchyard: Switchyard): void {
   const onSignal = (signal: NodeJS.Signals) => {
     console.log(`[switchyard] ${signal}: draining, then exiting`);
     switchyard.shutdown().then(
