@@ -14,7 +14,6 @@ import { startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
  * between modes and restarted through the admin API, with requests served across the switch.
  */
 
-// eslint-disable-next-line no-restricted-properties -- a test-only setting, shared with scripts/ci
 const SOCKET = process.env.SWITCHYARD_TEST_DOCKER_SOCKET || "/run/podman-test.sock";
 const ENGINE_PRESENT = existsSync(SOCKET);
 const CREATE_SIM = path.resolve(__dirname, "../../scripts/ci/podman-create-sim.sh");

@@ -18,7 +18,6 @@ import { ContainerNotFoundError, RuntimeUnavailableError, type ContainerEvent, t
  */
 
 // A test-only setting the app's env schema has no business knowing; tests may read their own settings.
-// eslint-disable-next-line no-restricted-properties
 const SOCKET = process.env.SWITCHYARD_TEST_DOCKER_SOCKET || "/run/podman-test.sock";
 const IN_CI = getEnv().CI;
 const ENGINE_PRESENT = existsSync(SOCKET);

@@ -62,12 +62,12 @@ export function createAppRouter(appDir: string): (request: Request) => Promise<R
     for (const route of routes) {
       const match = route.regex.exec(pathname);
       if (!match) continue;
-      let module = modules.get(route.file);
-      if (!module) {
-        module = import(route.file) as Promise<Record<string, unknown>>;
-        modules.set(route.file, module);
+      let routeModule = modules.get(route.file);
+      if (!routeModule) {
+        routeModule = import(route.file) as Promise<Record<string, unknown>>;
+        modules.set(route.file, routeModule);
       }
-      const handler = (await module)[request.method] as Handler | undefined;
+      const handler = (await routeModule)[request.method] as Handler | undefined;
       if (!handler) return new Response(null, { status: 405 });
       const params = Object.fromEntries(route.paramNames.map((p, i) => [p.name, p.catchAll ? (match[i + 1] ?? "").split("/") : (match[i + 1] ?? "")]));
       return handler(request, { params: Promise.resolve(params) });
