@@ -11,6 +11,9 @@ function log(entry: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
+  // Once the parent is gone stdout/stderr are broken pipes (EPIPE): a lost log line must not turn a clean stop
+  // into a crash.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   let parsed: ReturnType<typeof parseSimulatorArgs>;
   try {
     parsed = parseSimulatorArgs(process.argv.slice(2));
@@ -46,8 +49,10 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  if (parsed.control.exitOnStdinClose) {
+  if (parsed.control.exitWithParent) {
+    // The parent holds the write end of our stdin pipe; EOF means it is gone (exited, crashed or SIGKILLed).
     process.stdin.on("end", () => stop("stdin closed"));
+    process.stdin.on("close", () => stop("stdin closed"));
     process.stdin.on("error", () => stop("stdin error"));
     process.stdin.resume();
   }
