@@ -1,23 +1,33 @@
 import { z } from "zod";
-import { getSwitchyard } from "@/lib/app/switchyard";
+import { getSwitchyard, type Switchyard } from "@/lib/app/switchyard";
 import { getModeSwitch, listModeSwitches } from "@/lib/db/queries/mode-switches";
 import { listLabEvents } from "@/lib/db/queries/lab-events";
 import { LabNotFoundError } from "@/lib/lab/errors";
 import { accepted, adminRoute, ApiError, readJson, WithStatus, type RouteParams } from "./envelope";
+
+/** Operations that start and stop containers need the container engine: refuse them up front when it is unreachable. */
+async function assertRuntimeReachable(switchyard: Switchyard): Promise<void> {
+  const ping = await switchyard.runtime?.ping();
+  if (ping && !ping.ok) throw new ApiError("unavailable", `the container runtime is unreachable: ${ping.error}`);
+}
 
 const requester = (request: Request) => (request.headers.get("x-switchyard-client") === "console" ? "console" : "api");
 
 /** POST /api/modes/{name}/activate: 202 with the operation id, or 200 when the mode is already active. */
 export const activateMode = adminRoute(async (request, { params }: RouteParams<{ name: string }>) => {
   const { name } = await params;
-  const result = (await getSwitchyard()).controller.activateMode(decodeURIComponent(name), requester(request));
+  const switchyard = await getSwitchyard();
+  await assertRuntimeReachable(switchyard);
+  const result = switchyard.controller.activateMode(decodeURIComponent(name), requester(request));
   return new WithStatus<typeof result>(result.status === "started" ? 202 : 200, result);
 });
 
 /** POST /api/backends/{id}/restart: 202 with the operation id. */
 export const restartBackend = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
   const { id } = await params;
-  return accepted({ status: "started", ...(await getSwitchyard()).controller.restartBackend(decodeURIComponent(id), requester(request)) });
+  const switchyard = await getSwitchyard();
+  await assertRuntimeReachable(switchyard);
+  return accepted({ status: "started", ...switchyard.controller.restartBackend(decodeURIComponent(id), requester(request)) });
 });
 
 /** GET /api/modes/switches/{id}: one operation with its steps. */
