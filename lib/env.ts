@@ -17,6 +17,13 @@ const envSchema = z.object({
   SWITCHYARD_REQUEST_LOG: z.enum(["on", "off"]).default("on"),
   /** The Docker Engine API for `runtime: docker`: unix:///var/run/docker.sock (default) or tcp://host:port (a socket proxy). */
   DOCKER_HOST: z.string().min(1).optional(),
+  /** Console password (sign-in). Unset together with SWITCHYARD_ADMIN_TOKEN: the console is open. */
+  SWITCHYARD_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .transform((value) => value || undefined),
+  /** Admin token for scripts: `Authorization: Bearer <token>` on /api/*. */
+  SWITCHYARD_ADMIN_TOKEN: z.string().min(16, "use at least 16 characters, e.g. openssl rand -base64 32").optional(),
   /** Set by CI; some checks refuse to skip when it is. */
   CI: z
     .string()

@@ -1,6 +1,8 @@
 import { ZodError } from "zod";
+import { requireAdmin } from "@/lib/auth/admin-access";
 import { InvalidRequestLogCursorError } from "@/lib/db/queries/request-logs";
 import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "@/lib/lab/errors";
+import { BrandedError } from "@/lib/errors/branded-error";
 
 /**
  * The admin API's envelope: `{ "data": ... }` on success, `{ "error": { "code", "message" } }` on failure.
@@ -14,13 +16,15 @@ export const apiErrorStatuses = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
   unavailable: 503,
   internal_error: 500,
 } as const;
 
 export type ApiErrorCode = keyof typeof apiErrorStatuses;
 
-export class ApiError extends Error {
+export class ApiError extends BrandedError {
+  static override readonly brand = "switchyard.ApiError";
   constructor(
     readonly code: ApiErrorCode,
     message: string,
@@ -59,10 +63,17 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError("internal_error", "Internal error; see the server log.");
 }
 
-/** Wraps an admin handler: JSON envelope, typed errors to statuses, unexpected errors to a logged 500. */
-export function adminRoute<Context, T>(handler: (request: Request, context: Context) => Promise<T | WithStatus<T> | Response>) {
+/**
+ * Wraps an admin handler: admin access (a console session or the admin token, and same-origin for changes) unless
+ * the route is public, then the JSON envelope, typed errors to statuses, unexpected errors to a logged 500.
+ */
+export function adminRoute<Context, T>(
+  handler: (request: Request, context: Context) => Promise<T | WithStatus<T> | Response>,
+  options: { access?: "admin" | "public" } = {},
+) {
   return async (request: Request, context: Context): Promise<Response> => {
     try {
+      if (options.access !== "public") await requireAdmin(request);
       const result = await handler(request, context);
       if (result instanceof Response) return result;
       if (result instanceof WithStatus) return Response.json({ data: result.data } satisfies ApiEnvelope<T>, { status: result.status });

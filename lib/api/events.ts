@@ -1,4 +1,6 @@
 import { getSwitchyard } from "@/lib/app/switchyard";
+import { requireAdmin } from "@/lib/auth/admin-access";
+import { apiErrorStatuses, toApiError } from "./envelope";
 import { buildStatus } from "./status";
 
 const KEEP_ALIVE_MS = 15_000;
@@ -10,6 +12,12 @@ const KEEP_ALIVE_MS = 15_000;
  */
 export async function streamEvents(request: Request): Promise<Response> {
   const switchyard = await getSwitchyard();
+  try {
+    await requireAdmin(request);
+  } catch (error) {
+    const apiError = toApiError(error);
+    return Response.json({ error: { code: apiError.code, message: apiError.message } }, { status: apiErrorStatuses[apiError.code] });
+  }
   const encoder = new TextEncoder();
   let unsubscribe = () => {};
   let keepAlive: NodeJS.Timeout | undefined;

@@ -18,6 +18,8 @@ export interface BackendStatus {
   state: BackendState;
   stateReason: string | null;
   inFlight: number;
+  /** Waiting in Switchyard's admission queue for this backend. */
+  queued: number;
   maxConcurrency: number;
   maxQueue: number;
   /** From the backend's vLLM metrics. */
@@ -32,6 +34,7 @@ export interface LabStatus {
   operation: OperationView | null;
   runtime: { kind: string; reachable: boolean; error: string | null };
   auth: string;
+  adminAccess: { open: boolean; passwordLogin: boolean };
   configPath: string;
   configError: string | null;
   backends: BackendStatus[];
@@ -66,6 +69,7 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
         state,
         stateReason: reason,
         inFlight: switchyard.inFlight.inFlight(id),
+        queued: queuedOn(switchyard, id),
         maxConcurrency: backend.maxConcurrency,
         maxQueue: backend.maxQueue,
         engine: engine
@@ -95,6 +99,7 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
     operation,
     runtime: { kind: config.runtime, reachable: ping.ok, error: ping.ok ? null : ping.error },
     auth: config.auth,
+    adminAccess: switchyard.adminAccess,
     configPath: switchyard.configStore.path,
     configError: switchyard.configStore.lastError()?.message ?? null,
     backends,
@@ -129,4 +134,9 @@ function backendState(switchyard: Switchyard, id: string, operation: OperationVi
 
 function errorInfo(backendId: string, name: string, error: Error): ContainerInfo {
   return { backendId, name, state: "missing", exitCode: null, oomKilled: false, restartCount: 0, startedAt: null, finishedAt: null, error: error.message };
+}
+
+function queuedOn(switchyard: Switchyard, backendId: string): number {
+  const { queued } = switchyard.admission.snapshotOf(backendId);
+  return queued.interactive + queued.batch;
 }

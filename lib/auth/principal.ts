@@ -1,5 +1,6 @@
 import type { LabConfig } from "@/lib/config/schema";
 import { GatewayError } from "@/lib/gateway/errors";
+import { apiKeyAuthenticator } from "./api-keys";
 
 /** Who is calling /v1. With `auth: open` everyone is the anonymous principal. */
 export interface Principal {
@@ -7,21 +8,27 @@ export interface Principal {
   keyName: string | null;
   /** Model names and aliases this caller may use; null = all. */
   allowedModels: string[] | null;
+  /** The admission lane of the caller's requests (absent = interactive). */
+  lane?: "interactive" | "batch";
+  /** The caller's own limit on requests in flight; null/absent = none. */
+  concurrency?: number | null;
+  requestsPerMinute?: number | null;
+  /** The model used when a request names none. */
+  defaultModel?: string | null;
+  /** Whether prompts and completions of this caller's requests may be stored. */
+  captureBodies?: boolean;
 }
 
 export const anonymousPrincipal: Principal = { keyId: null, keyName: null, allowedModels: null };
 
 /**
- * The authentication step of the gateway pipeline. API keys (hashed, per-key limits) are not stored yet,
- * so with `auth: keys` no key can be valid and every request is refused with a message saying how to proceed.
+ * The authentication step of the gateway pipeline. `auth: keys` (the default): the request must carry a valid
+ * API key (lib/auth/api-keys.ts) and gets its principal; anything else is a 401 in OpenAI's shape.
+ * `auth: open` is the operator's explicit choice to let anyone on the network in.
  */
 export async function authenticateApiRequest(request: Request, config: LabConfig): Promise<Principal> {
   if (config.auth === "open") return anonymousPrincipal;
-  const presented = request.headers.get("authorization") ?? request.headers.get("x-api-key");
-  if (!presented) {
-    throw new GatewayError("missing_api_key", "This lab requires an API key (Authorization: Bearer <key>). Ask the lab's operator for one.");
-  }
-  throw new GatewayError("invalid_api_key", "The API key is not valid for this lab.");
+  return apiKeyAuthenticator().authenticate(request);
 }
 
 /** 403 when the caller's key does not allow the requested model or alias. */

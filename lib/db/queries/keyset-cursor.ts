@@ -1,3 +1,4 @@
+import { BrandedError } from "@/lib/errors/branded-error";
 // Keyset pagination cursors for "newest first" lists ordered by (timestamp desc, id desc): the cursor is the
 // (timestamp, id) of the last row handed out, JSON then base64url so it fits in a URL and stays opaque to clients.
 
@@ -7,7 +8,8 @@ export type KeysetPosition<Id extends string | number> = { at: Date; id: Id };
 
 export type Page<Row> = { rows: Row[]; nextCursor: string | null };
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends BrandedError {
+  static override readonly brand = "switchyard.InvalidCursorError";
   override readonly name = "InvalidCursorError";
   // The same code as the request log's cursor error, so one API mapping covers every list.
   readonly code = "invalid_cursor";

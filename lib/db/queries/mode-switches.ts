@@ -6,6 +6,7 @@ import {
   type Page,
   toPage,
 } from "@/lib/db/queries/keyset-cursor";
+import { BrandedError } from "@/lib/errors/branded-error";
 
 // The history of lab operations (mode switches and backend restarts) with their visible steps. The lab
 // controller writes a switch as it runs it: create -> (start step -> finish step)* -> finish. Only one
@@ -40,7 +41,8 @@ export const INTERRUPTED_BY_RESTART = "interrupted by a restart of Switchyard";
 
 export const MAX_MODE_SWITCH_PAGE_SIZE = 200;
 
-export class ModeSwitchNotFoundError extends Error {
+export class ModeSwitchNotFoundError extends BrandedError {
+  static override readonly brand = "switchyard.ModeSwitchNotFoundError";
   override readonly name = "ModeSwitchNotFoundError";
   readonly code = "mode_switch_not_found";
   constructor(what: string) {

@@ -2,6 +2,7 @@ import { getPrisma, type PrismaClient } from "@/lib/db/client";
 import type { Prisma, RequestLog } from "@/lib/db/generated/prisma/client";
 import type { RequestLogOutcome } from "@/lib/db/request-log-writer";
 import { toDbTimestamp } from "@/lib/db/timestamps";
+import { BrandedError } from "@/lib/errors/branded-error";
 
 export type { RequestLog };
 
@@ -33,7 +34,8 @@ export type ListRequestLogsParams = {
 
 export type RequestLogPage = { rows: RequestLog[]; nextCursor: string | null };
 
-export class InvalidRequestLogCursorError extends Error {
+export class InvalidRequestLogCursorError extends BrandedError {
+  static override readonly brand = "switchyard.InvalidRequestLogCursorError";
   override readonly name = "InvalidRequestLogCursorError";
   readonly code = "invalid_cursor";
   constructor() {

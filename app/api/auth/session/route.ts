@@ -1,0 +1,3 @@
+export { getSession as GET } from "@/lib/api/auth";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { revokeKey as POST } from "@/lib/api/keys";
+
+export const dynamic = "force-dynamic";

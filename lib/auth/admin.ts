@@ -1,0 +1,180 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { ApiError } from "@/lib/api/envelope";
+import { LoginRateLimiter } from "./login-rate-limit";
+import { assertSameOrigin, type AdminVia } from "./origin";
+import { hashPassword, verifyPassword, type PasswordHash } from "./password";
+import { bearerToken, clientAddressOf, cookieValue, requestScheme } from "./request-facts";
+import { BrandedError } from "@/lib/errors/branded-error";
+
+export { assertSameOrigin, type AdminVia } from "./origin";
+
+/**
+ * Who may use the console and the admin API (/api/*):
+ * - a console session: `POST /api/auth/login {password}` with SWITCHYARD_ADMIN_PASSWORD sets an HttpOnly,
+ *   SameSite=Strict cookie holding a random token; the database keeps only the token's SHA-256;
+ * - the admin token (SWITCHYARD_ADMIN_TOKEN) as `Authorization: Bearer <token>`, for scripts;
+ * - nobody checked at all when neither is configured: the console is open, and the status API says so.
+ * API keys never grant admin access: they are not compared with anything here.
+ */
+
+export const SESSION_COOKIE = "switchyard_session";
+export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const SESSION_TOUCH_INTERVAL_MS = 60_000;
+const SESSION_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface StoredAdminSession {
+  id: string;
+  expiresAt: Date;
+  lastSeenAt: Date;
+}
+
+/** Where sessions live (lib/db/queries/admin-sessions.ts in the app; a Map in unit tests). */
+export interface AdminSessionStore {
+  create(session: { id: string; createdAt: Date; expiresAt: Date; userAgent: string | null; clientAddress: string | null }): Promise<void>;
+  find(id: string): Promise<StoredAdminSession | null>;
+  touch(id: string, at: Date): Promise<void>;
+  delete(id: string): Promise<void>;
+  deleteExpired(now: Date): Promise<number>;
+}
+
+/** Too many failed sign-ins: the API answers 429 with Retry-After. */
+export class LoginRateLimitedError extends BrandedError {
+  static override readonly brand = "switchyard.LoginRateLimitedError";
+  override readonly name = "LoginRateLimitedError";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed sign-ins; try again in ${retryAfterSeconds} s.`);
+  }
+}
+
+export interface AdminAuthOptions {
+  /** SWITCHYARD_ADMIN_PASSWORD; absent or empty = no password sign-in. */
+  password?: string | null;
+  /** SWITCHYARD_ADMIN_TOKEN; absent or empty = no token access. */
+  token?: string | null;
+  sessions: AdminSessionStore;
+  now?: () => number;
+  sessionTtlMs?: number;
+  loginLimiter?: LoginRateLimiter;
+  /** scrypt cost; tests lower it. */
+  passwordParams?: PasswordHash["params"];
+}
+
+export interface AdminSignIn {
+  /** The Set-Cookie header value for the response. */
+  setCookie: string;
+  expiresAt: Date;
+}
+
+export interface AdminAuth {
+  /** Neither a password nor a token is configured: anyone who reaches the console may use it. */
+  readonly open: boolean;
+  readonly passwordLogin: boolean;
+  readonly tokenAccess: boolean;
+  /** How the request is authorized, or null when it is not. */
+  check(request: Request): Promise<{ via: AdminVia } | null>;
+  /** Like check, but a request that is not authorized is an ApiError("unauthorized") (401). */
+  authorize(request: Request): Promise<{ via: AdminVia }>;
+  /** authorize, then the same-origin rule for requests that change something (403). */
+  require(request: Request): Promise<{ via: AdminVia }>;
+  /** Checks the password (rate-limited per client address) and opens a session. */
+  login(request: Request, password: string): Promise<AdminSignIn>;
+  /** Ends the request's session, if any; returns the Set-Cookie value that clears the cookie. */
+  logout(request: Request): Promise<{ setCookie: string }>;
+}
+
+const sha256 = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
+export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminAuth> {
+  const now = options.now ?? Date.now;
+  const ttlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const limiter = options.loginLimiter ?? new LoginRateLimiter({ now });
+  const sessions = options.sessions;
+  // Hashed once at start so the plaintext is not kept around and every comparison costs the same.
+  const passwordHash = options.password ? await hashPassword(options.password, options.passwordParams) : null;
+  // Comparing digests keeps timingSafeEqual's equal-length requirement from revealing the token's length.
+  const tokenDigest = options.token ? sha256(options.token) : null;
+  const open = passwordHash === null && tokenDigest === null;
+
+  function tokenMatches(request: Request): boolean {
+    const presented = tokenDigest ? bearerToken(request) : null;
+    return tokenDigest !== null && presented !== null && timingSafeEqual(sha256(presented), tokenDigest);
+  }
+
+  async function validSession(request: Request): Promise<StoredAdminSession | null> {
+    const token = cookieValue(request, SESSION_COOKIE);
+    if (!token || !SESSION_TOKEN_PATTERN.test(token)) return null;
+    const session = await sessions.find(sessionId(token));
+    const at = now();
+    if (!session || session.expiresAt.getTime() <= at) return null;
+    if (at - session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+      sessions.touch(session.id, new Date(at)).catch((error: unknown) => console.error("[auth] could not record a session's last use", error));
+    }
+    return session;
+  }
+
+  async function check(request: Request): Promise<{ via: AdminVia } | null> {
+    if (open) return { via: "open" };
+    if (tokenMatches(request)) return { via: "token" };
+    if (passwordHash && (await validSession(request))) return { via: "session" };
+    return null;
+  }
+
+  async function authorize(request: Request): Promise<{ via: AdminVia }> {
+    const result = await check(request);
+    if (result) return result;
+    throw new ApiError(
+      "unauthorized",
+      passwordHash ? "Sign in to the console, or send the admin token as Authorization: Bearer <token>." : "Send the admin token as Authorization: Bearer <token>.",
+    );
+  }
+
+  return {
+    open,
+    passwordLogin: passwordHash !== null,
+    tokenAccess: tokenDigest !== null,
+    check,
+    authorize,
+    async require(request) {
+      const result = await authorize(request);
+      assertSameOrigin(request, result.via);
+      return result;
+    },
+    async login(request, password) {
+      if (!passwordHash) throw new ApiError("bad_request", "Password sign-in is not enabled: the operator has not set SWITCHYARD_ADMIN_PASSWORD.");
+      const address = clientAddressOf(request);
+      const attempt = limiter.attempt(address);
+      if (!attempt.allowed) throw new LoginRateLimitedError(attempt.retryAfterSeconds);
+      if (!(await verifyPassword(password, passwordHash))) throw new ApiError("unauthorized", "Wrong password.");
+      limiter.succeeded(address);
+
+      const token = randomBytes(32).toString("base64url");
+      const createdAt = new Date(now());
+      const expiresAt = new Date(createdAt.getTime() + ttlMs);
+      await sessions.create({
+        id: sessionId(token),
+        createdAt,
+        expiresAt,
+        userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+        clientAddress: address,
+      });
+      // Sign-ins are rare, so this is where old sessions are swept.
+      sessions.deleteExpired(createdAt).catch((error: unknown) => console.error("[auth] could not delete expired sessions", error));
+      return { setCookie: sessionCookie(request, token, Math.floor(ttlMs / 1000)), expiresAt };
+    },
+    async logout(request) {
+      const token = cookieValue(request, SESSION_COOKIE);
+      if (token && SESSION_TOKEN_PATTERN.test(token)) await sessions.delete(sessionId(token));
+      return { setCookie: sessionCookie(request, "", 0) };
+    },
+  };
+}
+
+/** The stored id of a session: SHA-256 (hex) of its token. */
+export function sessionId(token: string): string {
+  return sha256(token).toString("hex");
+}
+
+function sessionCookie(request: Request, value: string, maxAgeSeconds: number): string {
+  const secure = requestScheme(request) === "https" ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}${secure}`;
+}
