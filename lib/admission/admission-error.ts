@@ -1,10 +1,12 @@
+import { BrandedError } from "@/lib/errors/branded-error";
 /**
  * Why admission refused a request. The gateway maps each code to a status once:
  * queue_full, key_concurrency, key_rate -> 429; queue_timeout -> 503; client_gone -> nothing to answer (499 in logs).
  */
 export type AdmissionErrorCode = "queue_full" | "queue_timeout" | "client_gone" | "key_concurrency" | "key_rate";
 
-export class AdmissionError extends Error {
+export class AdmissionError extends BrandedError {
+  static override readonly brand = "switchyard.AdmissionError";
   constructor(
     readonly code: AdmissionErrorCode,
     message: string,

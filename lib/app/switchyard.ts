@@ -1,5 +1,8 @@
 import path from "node:path";
+import type { BackendAdmission } from "@/lib/admission/backend-admission";
+import { createAdmissionFromConfig } from "@/lib/admission/from-config";
 import { InFlightTracker } from "@/lib/admission/in-flight";
+import { createKeyLimiter } from "@/lib/admission/key-limits";
 import { formatIssue } from "@/lib/config/parse";
 import { defaultModeName, type LabConfig } from "@/lib/config/schema";
 import { createConfigStore, type ConfigStore } from "@/lib/config/store";
@@ -13,6 +16,7 @@ import { applySampleRetention, insertBackendSamples, insertGpuSamples } from "@/
 import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import { getEnv, resolveConfigPath } from "@/lib/env";
 import { EventBus } from "@/lib/events/bus";
+import { startAdminAuth } from "@/lib/auth/admin-access";
 import { createGateway, type Gateway } from "@/lib/gateway/gateway";
 import type { RequestRecord } from "@/lib/gateway/request-record";
 import { UpstreamPools } from "@/lib/gateway/upstream";
@@ -41,12 +45,15 @@ export interface Switchyard {
   gateway: Gateway;
   health: BackendHealth;
   inFlight: InFlightTracker;
+  admission: BackendAdmission;
   requestLog: RequestLogWriter;
   metrics: GatewayMetrics;
   telemetry: TelemetryService;
   runtime: ContainerRuntime | null;
   watchdog: Watchdog | null;
   labEvents: LabEventLog;
+  /** How the console is protected: open (no password, no token), by password sign-in, by token. */
+  adminAccess: { open: boolean; passwordLogin: boolean };
   startedAt: Date;
   dbFile: string;
   /** True once shutdown began. */
@@ -83,6 +90,8 @@ async function startSwitchyard(): Promise<Switchyard> {
   const applied = applyMigrations(dbFile);
   if (applied.length > 0) console.log(`[switchyard] database ${dbFile}: applied ${applied.join(", ")}`);
   const prisma = getPrisma(dbFile);
+  const adminAuth = await startAdminAuth({ password: env.SWITCHYARD_ADMIN_PASSWORD, token: env.SWITCHYARD_ADMIN_TOKEN, prisma });
+  if (adminAuth.open) console.warn("[switchyard] the console and admin API are OPEN: set SWITCHYARD_ADMIN_PASSWORD and/or SWITCHYARD_ADMIN_TOKEN");
   const labEvents = createLabEventLog(prisma, bus);
   const interrupted = await markInterruptedRequestLogs(prisma);
   if (interrupted > 0) console.log(`[switchyard] ${interrupted} request(s) were still open when Switchyard last stopped: marked interrupted`);
@@ -219,13 +228,18 @@ async function startSwitchyard(): Promise<Switchyard> {
   });
 
   const pools = new UpstreamPools();
+  const admission = createAdmissionFromConfig(config);
+  configStore.onChange(() => admission.limitsChanged());
   const metrics = createGatewayMetrics({
+    admission: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, admission.snapshotOf(id)])),
     inFlight: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, inFlight.inFlight(id)])),
     requestLog: () => requestLog.stats(),
   });
   let draining = false;
   const gateway = createGateway({
     config,
+    admission,
+    keyLimits: createKeyLimiter(),
     lab: {
       currentMode: () => lab.currentMode(),
       isHealthy: (id) => health.isHealthy(id),
@@ -268,12 +282,14 @@ async function startSwitchyard(): Promise<Switchyard> {
     gateway,
     health,
     inFlight,
+    admission,
     requestLog,
     metrics,
     telemetry,
     runtime,
     watchdog,
     labEvents,
+    adminAccess: { open: adminAuth.open, passwordLogin: adminAuth.passwordLogin },
     startedAt: new Date(),
     dbFile,
     isDraining: () => draining,

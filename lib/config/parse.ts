@@ -1,6 +1,7 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { labConfigSchema, type LabConfig } from "./schema";
+import { BrandedError } from "@/lib/errors/branded-error";
 
 export interface ConfigIssue {
   /** 1-based line in the file, when the problem can be placed. */
@@ -12,7 +13,8 @@ export interface ConfigIssue {
 }
 
 /** A config file that cannot be used; `issues` say where and why. */
-export class ConfigError extends Error {
+export class ConfigError extends BrandedError {
+  static override readonly brand = "switchyard.ConfigError";
   constructor(
     readonly source: string,
     readonly issues: ConfigIssue[],

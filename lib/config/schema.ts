@@ -82,6 +82,8 @@ export const gatewaySchema = z
     responseTimeoutSeconds: z.number().positive().default(600),
     /** Connection failures, 502/503/504s or timeouts in a row that mark a backend unhealthy until a probe passes. */
     passiveFailureThreshold: z.int().positive().default(3),
+    /** How long a request may wait in a backend's admission queue before it gets 503 + Retry-After. */
+    queueTimeoutSeconds: z.number().positive().default(30),
   })
   .strict()
   .default({
@@ -93,6 +95,7 @@ export const gatewaySchema = z
     idleTimeoutSeconds: 60,
     responseTimeoutSeconds: 600,
     passiveFailureThreshold: 3,
+    queueTimeoutSeconds: 30,
   });
 
 export const requestLogSchema = z

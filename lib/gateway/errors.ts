@@ -1,3 +1,4 @@
+import { BrandedError } from "@/lib/errors/branded-error";
 /**
  * Gateway errors: one class, one table from code to HTTP status and OpenAI error type, one place that
  * turns them into OpenAI-shaped bodies. Handlers throw; the pipeline formats.
@@ -27,7 +28,8 @@ export const gatewayErrorCodes = {
 
 export type GatewayErrorCode = keyof typeof gatewayErrorCodes;
 
-export class GatewayError extends Error {
+export class GatewayError extends BrandedError {
+  static override readonly brand = "switchyard.GatewayError";
   readonly status: number;
   readonly type: string;
 

@@ -15,8 +15,9 @@ beforeAll(async () => {
       deep: { servedModel: "deep-model", sim: { ttftMs: 5, tokensPerSecond: 50 } },
       crashy: { servedModel: "crashy-model", sim: { ttftMs: 5, tokensPerSecond: 200 } },
       down: { servedModel: "down-model", dead: true },
+      small: { servedModel: "small-model", maxConcurrency: 2, maxQueue: 3, sim: { ttftMs: 5, tokensPerSecond: 50 } },
     },
-    modes: { all: ["fast", "deep", "crashy", "down"] },
+    modes: { all: ["fast", "deep", "crashy", "down", "small"] },
     gateway: { firstTokenTimeoutSeconds: FIRST_TOKEN_TIMEOUT_S, idleTimeoutSeconds: 1, responseTimeoutSeconds: FIRST_TOKEN_TIMEOUT_S },
   });
 });
@@ -165,6 +166,29 @@ describe("fault suite", () => {
       expect(await simAbortSeen("fast", id, abortedAt), c.name).toBeLessThan(100);
       expect((await row(id)).outcome, c.name).toBe("client_abort");
     }
+  });
+
+  test("concurrency C=2, queue Q=3, C+Q+5 at once -> exactly 5 get 429 with Retry-After before any body byte; every counter ends at zero", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const response = await post({ model: "small-model", stream: true, max_tokens: 10, ignore_eos: true });
+        return { status: response.status, retryAfter: response.headers.get("retry-after"), text: await response.text() };
+      }),
+    );
+    const refused = responses.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(5);
+    for (const r of refused) {
+      expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect((JSON.parse(r.text) as { error: { type: string } }).error.type).toBe("rate_limit_error");
+    }
+    const served = responses.filter((r) => r.status === 200);
+    expect(served).toHaveLength(5);
+    for (const r of served) expect(r.text.trim().endsWith("data: [DONE]")).toBe(true);
+    const snapshot = lab.admission.snapshotOf("small");
+    expect(snapshot.inFlight).toBe(0);
+    expect(snapshot.queued).toEqual({ interactive: 0, batch: 0 });
+    expect(snapshot.totals.rejectedFull).toBe(5);
+    expect(lab.inFlight.total()).toBe(0);
   });
 
   test("three timeouts in a row mark a backend unhealthy: the next request gets a fast 503 until a probe passes", async () => {

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
+import { AdmissionError } from "@/lib/admission/admission-error";
+import type { AdmissionLane, BackendAdmission } from "@/lib/admission/backend-admission";
 import type { InFlightTracker } from "@/lib/admission/in-flight";
+import type { KeyLimiter } from "@/lib/admission/key-limits";
 import { assertModelAllowed, authenticateApiRequest, type Principal } from "@/lib/auth/principal";
 import type { LabConfig } from "@/lib/config/schema";
 import { readJsonBody, validateBody } from "./body";
@@ -37,6 +40,8 @@ export type Endpoint = ProxiedEndpoint | "models" | "model" | "unknown";
 
 export interface GatewayDeps {
   config: () => LabConfig;
+  admission: BackendAdmission;
+  keyLimits: KeyLimiter;
   lab: LabView;
   pools: UpstreamPools;
   inFlight: InFlightTracker;
@@ -61,6 +66,10 @@ export interface Gateway {
  */
 export function createGateway(deps: GatewayDeps): Gateway {
   const authenticate = deps.authenticate ?? authenticateApiRequest;
+  const queuedOf = (backendId: string) => {
+    const { queued } = deps.admission.snapshotOf(backendId);
+    return queued.interactive + queued.batch;
+  };
 
   async function run(ctx: RequestContext, request: Request, endpoint: Endpoint, modelId: string | undefined): Promise<Response> {
     const config = deps.config();
@@ -104,6 +113,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     const model = body.model as string;
     assertModelAllowed(principal, model);
+    if (principal.keyId) {
+      try {
+        const releaseKey = deps.keyLimits.acquire(principal.keyId, { concurrency: principal.concurrency, requestsPerMinute: principal.requestsPerMinute });
+        ctx.whenFinished(releaseKey);
+      } catch (error) {
+        if (!(error instanceof AdmissionError)) throw error;
+        const what = error.code === "key_rate" ? "requests per minute" : "requests in flight";
+        throw new GatewayError("rate_limited", `This API key is at its limit of ${what}; retry in ${error.retryAfterSeconds} s.`, { retryAfterSeconds: error.retryAfterSeconds });
+      }
+    }
 
     const signals = {
       promptChars: promptChars(body),
@@ -111,7 +130,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       reasoningEffort: typeof body.reasoning_effort === "string" ? body.reasoning_effort : undefined,
       hint: request.headers.get("x-switchyard-route") ?? undefined,
     };
-    const plan = () => planRoute(deps.config(), deps.lab, deps.inFlight, model, signals, config.gateway.retryAfterSeconds);
+    const plan = () => planRoute(deps.config(), deps.lab, queuedOf, model, signals, config.gateway.retryAfterSeconds);
 
     // vLLM sends usage only when asked (it defaults to on once stream_options is present). The gateway always
     // asks, to log tokens, and drops the chunk again for clients that did not.
@@ -123,12 +142,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       stream,
       dropUsageChunk: injectUsage && !clientWantsUsage,
       clientSignal: request.signal,
+      lane: laneOf(principal, request),
     };
     const proxy = (routePlan: RoutePlan) => {
       ctx.record.route = routePlan.route;
       ctx.record.routeReason = routePlan.reason;
       ctx.recordOpen();
-      const proxyDeps = { config: deps.config(), lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight, backendState: deps.backendState };
+      const proxyDeps = { config: deps.config(), admission: deps.admission, lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight, backendState: deps.backendState };
       return proxyToBackend(proxyDeps, ctx, routePlan, proxyRequest);
     };
 
@@ -164,6 +184,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 }
 
 const knownEndpoints = "GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /tokenize and /detokenize";
+
+/** A key's own lane wins; otherwise a client may put itself in the batch lane (never promote itself). */
+function laneOf(principal: Principal, request: Request): AdmissionLane {
+  if (principal.lane) return principal.lane;
+  return request.headers.get("x-switchyard-priority") === "batch" ? "batch" : "interactive";
+}
 
 function waitingStreamHeaders(ctx: RequestContext): Headers {
   return new Headers({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no", ...tracingHeaders(ctx) });

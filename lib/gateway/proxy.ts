@@ -1,4 +1,6 @@
 import type { Dispatcher } from "undici";
+import { AdmissionError } from "@/lib/admission/admission-error";
+import type { AdmissionLane, AdmissionTicket, BackendAdmission } from "@/lib/admission/backend-admission";
 import type { InFlightLease, InFlightTracker } from "@/lib/admission/in-flight";
 import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError } from "./errors";
@@ -12,6 +14,7 @@ import { describeUpstreamError, isConnectFailure, type UpstreamPools } from "./u
 
 export interface ProxyDeps {
   config: LabConfig;
+  admission: BackendAdmission;
   lab: LabView;
   pools: UpstreamPools;
   inFlight: InFlightTracker;
@@ -28,6 +31,7 @@ export interface ProxyRequest {
   dropUsageChunk: boolean;
   /** Aborted when the client goes away. */
   clientSignal: AbortSignal;
+  lane: AdmissionLane;
 }
 
 const encoder = new TextEncoder();
@@ -48,6 +52,18 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     const backend = deps.config.backends[backendId];
     if (!backend) continue;
     ctx.record.attempts += 1;
+    // Admission first: at most maxConcurrency in flight per backend, a bounded two-lane queue behind it.
+    let ticket: AdmissionTicket;
+    try {
+      ticket = await deps.admission.admit(backendId, { lane: request.lane, signal: request.clientSignal });
+    } catch (error) {
+      if (!(error instanceof AdmissionError)) throw error;
+      if (error.code === "client_gone") return clientGone(ctx, backendId, forgetClient);
+      forgetClient();
+      ctx.record.backend = backendId;
+      throw admissionRefusal(error, backendId);
+    }
+    ctx.record.queueMs = round(ticket.queuedMs);
     const lease = deps.inFlight.acquire(backendId);
     lease.onEvict(abortUpstream);
     // One timer covers the wait for headers and, for streams, for the first chunk (vLLM sends headers at once and
@@ -78,6 +94,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     } catch (error) {
       clearTimeout(firstByteTimer);
       lease.release();
+      ticket.release();
       if (request.clientSignal.aborted) return clientGone(ctx, backendId, forgetClient);
       if (timedOut) {
         forgetClient();
@@ -100,6 +117,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     ctx.whenFinished(() => {
       clearTimeout(firstByteTimer);
       lease.release();
+      ticket.release();
       forgetClient();
     });
     const status = upstream.statusCode;
@@ -136,6 +154,13 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     `No backend for \`${ctx.record.requestedModel}\` is reachable right now (${tried}). It may be loading or restarting; retry shortly.`,
     { retryAfterSeconds: gateway.retryAfterSeconds },
   );
+}
+
+/** A full queue is a 429, a wait that ran out a 503; both say when to come back. */
+function admissionRefusal(error: AdmissionError, backendId: string): GatewayError {
+  const retryAfterSeconds = error.retryAfterSeconds;
+  if (error.code === "queue_full") return new GatewayError("queue_full", `${backendId} is at its limit and its queue is full; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+  return new GatewayError("queue_timeout", `${backendId} stayed at its limit for the whole queue wait; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });
 }
 
 function clientGone(ctx: RequestContext, backendId: string, forgetClient: () => void): Response {

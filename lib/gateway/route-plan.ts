@@ -1,4 +1,3 @@
-import type { InFlightTracker } from "@/lib/admission/in-flight";
 import type { LabConfig } from "@/lib/config/schema";
 import { decideAuto, type AutoSignals, type SideLoad } from "@/lib/routing/auto";
 import { allModelNames, candidatesInMode, findRoute, servingBackend } from "@/lib/routing/resolve";
@@ -42,7 +41,7 @@ export interface RoutePlan {
 export function planRoute(
   config: LabConfig,
   lab: LabView,
-  inFlight: InFlightTracker,
+  queuedOf: (backendId: string) => number,
   model: string,
   signals: AutoSignals,
   retryAfterSeconds: number,
@@ -61,7 +60,7 @@ export function planRoute(
   if (target.kind === "auto") {
     const sideLoad = (routeName: string): SideLoad => {
       const ids = candidatesInMode(config, mode, routeCandidates(config, routeName)).filter((id) => lab.isAdmitting(id));
-      const queued = ids.map((id) => inFlight.queued(id, config.backends[id]?.maxConcurrency ?? 1));
+      const queued = ids.map(queuedOf);
       return { available: ids.length > 0, queued: queued.length > 0 ? Math.min(...queued) : 0 };
     };
     const decision = decideAuto(target.auto, signals, { fast: sideLoad(target.auto.fast), deep: sideLoad(target.auto.deep) });

@@ -14,6 +14,9 @@ export interface BackendHealthStatus {
   consecutiveFailures: number;
 }
 
+/** Failed probes in a row (timeouts, 5xx) before a backend counts as unhealthy; a refused connection counts at once. */
+const UNHEALTHY_AFTER_PROBES = 2;
+
 export type HealthProbe = (url: string, timeoutMs: number) => Promise<{ ok: true } | { ok: false; state: "down" | "unhealthy"; reason: string }>;
 
 /** GET /health: 200 = ready; a refused connection = down (vLLM refuses while loading); anything else = unhealthy. */
@@ -105,13 +108,18 @@ export class BackendHealth {
       this.options.backendsToWatch().map(async (id) => {
         const backend = config.backends[id];
         if (!backend) return;
-        const result = await this.probe(backend.url, this.options.timeoutMs ?? 1500);
+        const result = await this.probe(backend.url, this.options.timeoutMs ?? 3000);
         const now = Date.now();
+        const previous = this.status(id);
         if (result.ok) {
           this.passiveFailures.delete(id);
           this.set(id, "ready", null, now, 0);
+        } else if (result.state === "unhealthy" && previous.consecutiveFailures + 1 < UNHEALTHY_AFTER_PROBES) {
+          // One slow or failed probe on a busy host is not a verdict: count it, keep the state.
+          this.set(id, previous.state, previous.reason, now, previous.consecutiveFailures + 1);
+        } else {
+          this.set(id, result.state, result.reason, now, previous.consecutiveFailures + 1);
         }
-        else this.set(id, result.state, result.reason, now, this.status(id).consecutiveFailures + 1);
       }),
     );
   }

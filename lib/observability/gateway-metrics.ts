@@ -3,6 +3,7 @@ import type { RequestRecord } from "@/lib/gateway/request-record";
 
 export interface GatewayMetricsSources {
   inFlight: () => Record<string, number>;
+  admission: () => Record<string, { queued: { interactive: number; batch: number }; totals: { rejectedFull: number; timedOut: number } }>;
   requestLog: () => { queued: number; dropped: number; written: number; failedBatches: number };
 }
 
@@ -48,6 +49,32 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
     collect() {
       this.reset();
       for (const [backend, count] of Object.entries(sources.inFlight())) this.set({ backend }, count);
+    },
+  });
+  new Gauge({
+    name: "switchyard_admission_queued",
+    help: "Requests waiting for a slot on a backend, by lane.",
+    labelNames: ["backend", "lane"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [backend, snapshot] of Object.entries(sources.admission())) {
+        this.set({ backend, lane: "interactive" }, snapshot.queued.interactive);
+        this.set({ backend, lane: "batch" }, snapshot.queued.batch);
+      }
+    },
+  });
+  new Gauge({
+    name: "switchyard_admission_rejected_total",
+    help: "Requests refused by admission control: queue full (429) or queue timeout (503).",
+    labelNames: ["backend", "reason"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [backend, snapshot] of Object.entries(sources.admission())) {
+        this.set({ backend, reason: "queue_full" }, snapshot.totals.rejectedFull);
+        this.set({ backend, reason: "queue_timeout" }, snapshot.totals.timedOut);
+      }
     },
   });
   new Gauge({

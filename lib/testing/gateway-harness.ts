@@ -1,17 +1,21 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { BackendAdmission } from "@/lib/admission/backend-admission";
+import { createAdmissionFromConfig } from "@/lib/admission/from-config";
 import { InFlightTracker } from "@/lib/admission/in-flight";
+import { createKeyLimiter } from "@/lib/admission/key-limits";
 import { parseLabConfig } from "@/lib/config/parse";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
-import { createGateway, type Endpoint, type Gateway } from "@/lib/gateway/gateway";
+import { createGateway, type Gateway } from "@/lib/gateway/gateway";
 import { UpstreamPools } from "@/lib/gateway/upstream";
 import { BackendHealth } from "@/lib/lab/backend-health";
 import type { SimulatorOptionsInput } from "@/lib/sim/options";
 import { spawnSimulator, type SimulatorProcess } from "@/lib/sim/spawn";
 import { serveFetchHandler, type FetchServer } from "./fetch-server";
+import { endpointOf } from "@/lib/app/endpoints";
 
 export interface HarnessBackend {
   servedModel: string;
@@ -20,6 +24,7 @@ export interface HarnessBackend {
   sim?: SimulatorOptionsInput;
   dead?: boolean;
   maxConcurrency?: number;
+  maxQueue?: number;
 }
 
 export interface HarnessOptions {
@@ -40,6 +45,7 @@ export interface GatewayHarness {
   inFlight: InFlightTracker;
   setMode(mode: string): void;
   health: BackendHealth;
+  admission: BackendAdmission;
   /** Waits for the log writer to commit everything recorded so far. */
   flushLog(): Promise<void>;
   close(): Promise<void>;
@@ -72,7 +78,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
         backends: Object.fromEntries(
           Object.entries(options.backends).map(([id, b]) => [
             id,
-            { url: urls[id], servedModel: b.servedModel, kind: b.kind ?? "chat", maxConcurrency: b.maxConcurrency ?? 32 },
+            { url: urls[id], servedModel: b.servedModel, kind: b.kind ?? "chat", maxConcurrency: b.maxConcurrency ?? 32, maxQueue: b.maxQueue ?? 64 },
           ]),
         ),
         modes: Object.fromEntries(Object.entries(options.modes).map(([name, backends], i) => [name, { backends, default: i === 0 }])),
@@ -96,8 +102,11 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     const inFlight = new InFlightTracker();
     const pools = new UpstreamPools();
     cleanups.unshift(() => pools.close());
+    const admission = createAdmissionFromConfig(() => config);
     const gateway = createGateway({
       config: () => config,
+      admission,
+      keyLimits: createKeyLimiter(),
       lab: {
         currentMode: () => mode,
         isHealthy: (id) => health.isHealthy(id),
@@ -127,6 +136,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       gateway,
       inFlight,
       health,
+      admission,
       setMode: (next) => {
         mode = next;
       },
@@ -141,20 +151,6 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
 
 async function runAll(cleanups: (() => Promise<unknown>)[]): Promise<void> {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-}
-
-/** The same path -> endpoint mapping as the app/ route files. */
-export function endpointOf(pathname: string): Endpoint {
-  const table: Record<string, Endpoint> = {
-    "/v1/chat/completions": "chat",
-    "/v1/completions": "completions",
-    "/v1/embeddings": "embeddings",
-    "/v1/responses": "responses",
-    "/v1/models": "models",
-    "/tokenize": "tokenize",
-    "/detokenize": "detokenize",
-  };
-  return table[pathname] ?? (pathname.startsWith("/v1/models/") ? "model" : "unknown");
 }
 
 async function unusedPort(): Promise<number> {

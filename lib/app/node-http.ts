@@ -1,0 +1,53 @@
+import type http from "node:http";
+import { Readable } from "node:stream";
+
+/**
+ * Node's http request as a fetch Request, the way Next.js presents route handlers with one: the signal aborts
+ * when the client disconnects, and the peer address travels in x-forwarded-for.
+ */
+export function toFetchRequest(req: http.IncomingMessage, res: http.ServerResponse): Request {
+  const abort = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", req.socket.remoteAddress ?? "");
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    signal: abort.signal,
+    duplex: "half",
+  } as RequestInit);
+}
+
+/** Writes a fetch Response to node's response chunk by chunk, cancelling the body if the client goes away. */
+export async function sendFetchResponse(response: Response, res: http.ServerResponse): Promise<void> {
+  if (res.destroyed) {
+    await response.body?.cancel();
+    return;
+  }
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  res.once("close", () => {
+    if (!res.writableFinished) void reader.cancel();
+  });
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
