@@ -23,15 +23,13 @@ export interface NextApp extends TrackedProcess {
 const OUTPUT_KEEP = 16 * 1024;
 
 /**
- * `next start` on the built app, in its own process group (so a stop reaches anything Next forks), with
+ * The built app as `npm start` runs it, in its own process group (so a stop reaches anything Next forks), with
  * NEXT_MANUAL_SIG_HANDLE so Switchyard drains on SIGTERM as in production. Resolves once /readyz answers 200.
  */
 export async function startNextApp(options: NextAppOptions): Promise<NextApp> {
-  const nextBin = path.join(options.projectRoot, "node_modules", ".bin", "next");
-  const nextArgs = ["start", "-p", String(options.port), "-H", "127.0.0.1"];
-  const [command, args] = options.nodeArgs?.length
-    ? [process.execPath, [...options.nodeArgs, path.join(options.projectRoot, "node_modules", "next", "dist", "bin", "next"), ...nextArgs]]
-    : [nextBin, nextArgs];
+  // The production entry point (`npm start`): Next.js behind scripts/server.ts, which fast-paths the gateway.
+  const args = [...(options.nodeArgs ?? []), "--import", "tsx", path.join(options.projectRoot, "scripts", "server.ts"), "--localhost"];
+  const command = process.execPath;
   const child = spawn(command, args, {
     cwd: options.projectRoot,
     env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "true", PORT: String(options.port), ...options.env },
