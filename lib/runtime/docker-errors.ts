@@ -1,8 +1,10 @@
 import { ContainerNotFoundError, RuntimeUnavailableError } from "./types";
 import { describeDockerEndpoint, type DockerEndpoint } from "./docker-connection";
+import { BrandedError } from "@/lib/errors/branded-error";
 
 /** The backend has no `container` in the config: it is external, so there is nothing to start or stop. */
-export class NoContainerConfiguredError extends Error {
+export class NoContainerConfiguredError extends BrandedError {
+  static override readonly brand = "switchyard.NoContainerConfiguredError";
   readonly code = "NO_CONTAINER_CONFIGURED";
   constructor(readonly backendId: string) {
     super(`backend ${backendId} has no container in the config: it is external, so Switchyard cannot manage it`);
@@ -11,7 +13,8 @@ export class NoContainerConfiguredError extends Error {
 }
 
 /** The engine answered but refused the operation (e.g. a start that fails because a port or GPU is taken). */
-export class DockerEngineError extends Error {
+export class DockerEngineError extends BrandedError {
+  static override readonly brand = "switchyard.DockerEngineError";
   readonly code = "DOCKER_ENGINE_ERROR";
   constructor(
     message: string,

@@ -1,3 +1,4 @@
+import { BrandedError } from "@/lib/errors/branded-error";
 /**
  * Container runtimes behind one interface (DESIGN section 4). Runtimes adopt existing containers by name
  * (docker) or run simulator processes (simulated); they never create or remove containers.
@@ -28,7 +29,8 @@ export interface ContainerEvent {
 }
 
 /** A runtime that cannot be reached (socket missing, permission denied): reported, never thrown into the lab. */
-export class RuntimeUnavailableError extends Error {
+export class RuntimeUnavailableError extends BrandedError {
+  static override readonly brand = "switchyard.RuntimeUnavailableError";
   constructor(message: string) {
     super(message);
     this.name = "RuntimeUnavailableError";
@@ -36,7 +38,8 @@ export class RuntimeUnavailableError extends Error {
 }
 
 /** The config names a container the runtime does not have: a config problem, not a crash. */
-export class ContainerNotFoundError extends Error {
+export class ContainerNotFoundError extends BrandedError {
+  static override readonly brand = "switchyard.ContainerNotFoundError";
   constructor(
     readonly backendId: string,
     readonly containerName: string,
