@@ -104,9 +104,13 @@ export const requestLogSchema = z
     retentionRows: z.int().positive().default(2_000_000),
     flushIntervalMs: z.int().positive().default(100),
     maxQueue: z.int().positive().default(10_000),
+    /** Store request bodies and generated text for every request (off: only for API keys that ask for it). */
+    captureBodies: z.boolean().default(false),
+    /** Captured bodies are cut at this many bytes each. */
+    captureMaxBytes: z.int().positive().max(1_048_576).default(16_384),
   })
   .strict()
-  .default({ retentionDays: 30, retentionRows: 2_000_000, flushIntervalMs: 100, maxQueue: 10_000 });
+  .default({ retentionDays: 30, retentionRows: 2_000_000, flushIntervalMs: 100, maxQueue: 10_000, captureBodies: false, captureMaxBytes: 16_384 });
 
 export const labTimingsSchema = z
   .object({

@@ -58,6 +58,9 @@ export type RequestLogEntry = {
   backendQueueDepth?: number | null;
   /** Estimated energy of the serving GPUs over the request. */
   energyWh?: number | null;
+  /** Captured bodies (prompt capture on only). */
+  requestBody?: string | null;
+  responseBody?: string | null;
 };
 
 export type RequestLogWriterStats = {
@@ -126,6 +129,8 @@ const COLUMNS = [
   "kvCacheUsage",
   "backendQueueDepth",
   "energyWh",
+  "requestBody",
+  "responseBody",
 ] as const;
 
 type Column = (typeof COLUMNS)[number];
@@ -184,6 +189,8 @@ function toRow(entry: RequestLogEntry): Row {
     kvCacheUsage: finiteOrNull(entry.kvCacheUsage),
     backendQueueDepth: finiteOrNull(entry.backendQueueDepth),
     energyWh: finiteOrNull(entry.energyWh),
+    requestBody: entry.requestBody ?? null,
+    responseBody: entry.responseBody ?? null,
   };
 }
 

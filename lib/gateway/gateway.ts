@@ -9,6 +9,7 @@ import type { LabConfig } from "@/lib/config/schema";
 import { readJsonBody, validateBody } from "./body";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { listModelCards } from "./models";
+import { truncateToBytes } from "./observer";
 import { proxyToBackend, tracingHeaders } from "./proxy";
 import { RequestContext } from "./request-context";
 import { outcomeOfRejection, type RequestRecord, type RequestRecordSink } from "./request-record";
@@ -113,6 +114,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     const model = body.model as string;
     assertModelAllowed(principal, model);
+    // Prompt capture is off unless the operator turned it on, globally or for this key. Only the body is kept:
+    // never headers, so never the key.
+    const captureBytes = config.requestLog.captureBodies || principal.captureBodies ? config.requestLog.captureMaxBytes : 0;
+    if (captureBytes > 0) ctx.record.requestBody = truncateToBytes(JSON.stringify(raw), captureBytes);
     if (principal.keyId) {
       try {
         const releaseKey = deps.keyLimits.acquire(principal.keyId, { concurrency: principal.concurrency, requestsPerMinute: principal.requestsPerMinute });
@@ -143,6 +148,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       dropUsageChunk: injectUsage && !clientWantsUsage,
       clientSignal: request.signal,
       lane: laneOf(principal, request),
+      captureBytes,
     };
     const proxy = (routePlan: RoutePlan) => {
       ctx.record.route = routePlan.route;

@@ -13,6 +13,8 @@ export interface Observation {
   /** Events that carried generated output; vLLM sends one token per event, so it stands in for usage a stream never delivered. */
   tokenEvents: number;
   sawDone: boolean;
+  /** The generated text, when capture is on (cut at the capture limit). */
+  capturedText?: string;
 }
 
 interface UsageLike {
@@ -50,7 +52,11 @@ export class StreamObserver {
     private readonly now: () => number,
     /** Drop the usage-only chunk (`choices: []`): the client did not ask for usage, the gateway did. */
     private readonly dropUsageChunk: boolean,
-  ) {}
+    /** Prompt capture: keep up to this many bytes of generated text (every event is then parsed). */
+    private readonly captureBytes = 0,
+  ) {
+    if (captureBytes > 0) this.observation.capturedText = "";
+  }
 
   /** Observes one whole event; returns false when the event must not be forwarded to the client. */
   observe(event: Buffer): boolean {
@@ -62,6 +68,7 @@ export class StreamObserver {
     }
     if (looksLikeToken(data)) this.observation.tokenEvents++;
     const mayMatter =
+      this.captureBytes > 0 ||
       this.observation.firstTokenAt === undefined ||
       data.includes('"usage"') ||
       data.includes('"finish_reason":"') ||
@@ -76,6 +83,7 @@ export class StreamObserver {
       return true; // not ours to judge: forward it as it came
     }
     if (this.observation.firstTokenAt === undefined && carriesToken(payload)) this.observation.firstTokenAt = this.now();
+    if (this.captureBytes > 0) this.capture(payload);
     if (payload.error !== undefined) {
       this.observation.upstreamError = typeof payload.error === "string" ? payload.error : (payload.error.message ?? "upstream error");
     }
@@ -92,6 +100,31 @@ export class StreamObserver {
     }
     return true;
   }
+
+  private capture(payload: PayloadLike): void {
+    const captured = this.observation.capturedText ?? "";
+    if (Buffer.byteLength(captured) >= this.captureBytes) return;
+    this.observation.capturedText = truncateToBytes(captured + generatedText(payload), this.captureBytes);
+  }
+}
+
+/** Cuts text to at most `maxBytes` of UTF-8 (a cut character becomes U+FFFD). */
+export function truncateToBytes(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length <= maxBytes ? text : bytes.subarray(0, maxBytes).toString("utf8");
+}
+
+function generatedText(payload: PayloadLike): string {
+  if (payload.type === "response.output_text.delta") return payload.delta ?? "";
+  return (payload.choices ?? [])
+    .map((choice) => {
+      const delta = choice.delta;
+      const toolArguments = (delta?.tool_calls ?? [])
+        .map((call) => (call as { function?: { arguments?: string } }).function?.arguments ?? "")
+        .join("");
+      return (choice.text ?? "") + (delta?.reasoning_content ?? delta?.reasoning ?? "") + (delta?.content ?? "") + toolArguments;
+    })
+    .join("");
 }
 
 /** A cheap test on the raw JSON, so events after the first token need not be parsed to be counted. */
@@ -128,7 +161,7 @@ function recordUsage(observation: Observation, usage: UsageLike | null | undefin
 }
 
 /** Reads usage and finish reason from a whole (non-streamed) JSON response body. */
-export function observeJsonBody(body: unknown): Omit<Observation, "sawDone" | "firstTokenAt" | "tokenEvents"> {
+export function observeJsonBody(body: unknown): Omit<Observation, "sawDone" | "firstTokenAt" | "tokenEvents" | "capturedText"> {
   const observation: Observation = { sawDone: false, tokenEvents: 0 };
   if (!body || typeof body !== "object") return {};
   const payload = body as PayloadLike & { status?: string; incomplete_details?: { reason?: string } | null };
@@ -136,6 +169,6 @@ export function observeJsonBody(body: unknown): Omit<Observation, "sawDone" | "f
   const finish = payload.choices?.[0]?.finish_reason;
   if (finish) observation.finishReason = finish;
   else if (payload.status && "output" in payload) observation.finishReason = payload.incomplete_details?.reason ?? payload.status;
-  const { sawDone: _done, tokenEvents: _events, ...rest } = observation;
+  const { sawDone: _done, tokenEvents: _events, capturedText: _text, ...rest } = observation;
   return rest;
 }

@@ -4,7 +4,7 @@ import type { AdmissionLane, AdmissionTicket, BackendAdmission } from "@/lib/adm
 import type { InFlightLease, InFlightTracker } from "@/lib/admission/in-flight";
 import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError } from "./errors";
-import { observeJsonBody, StreamObserver } from "./observer";
+import { observeJsonBody, StreamObserver, truncateToBytes } from "./observer";
 import type { RequestContext } from "./request-context";
 import type { RequestRecord } from "./request-record";
 import { round } from "./request-context";
@@ -32,6 +32,8 @@ export interface ProxyRequest {
   /** Aborted when the client goes away. */
   clientSignal: AbortSignal;
   lane: AdmissionLane;
+  /** Prompt capture: bytes of the response to keep in the log row (0 = off). */
+  captureBytes: number;
 }
 
 const encoder = new TextEncoder();
@@ -126,7 +128,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     const isEventStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
     if (status !== 200 || !isEventStream) {
       try {
-        return await relayWhole(ctx, upstream, headers, request.clientSignal);
+        return await relayWhole(ctx, upstream, headers, request.clientSignal, request.captureBytes);
       } catch (error) {
         if (timedOut) throw timeoutError();
         throw error;
@@ -170,7 +172,13 @@ function clientGone(ctx: RequestContext, backendId: string, forgetClient: () => 
 }
 
 /** A non-streamed response: vLLM sends it in one piece at the end, so reading it whole costs no latency. */
-async function relayWhole(ctx: RequestContext, upstream: Dispatcher.ResponseData, headers: Headers, clientSignal: AbortSignal): Promise<Response> {
+async function relayWhole(
+  ctx: RequestContext,
+  upstream: Dispatcher.ResponseData,
+  headers: Headers,
+  clientSignal: AbortSignal,
+  captureBytes: number,
+): Promise<Response> {
   let body: ArrayBuffer;
   try {
     body = await upstream.body.arrayBuffer();
@@ -184,6 +192,7 @@ async function relayWhole(ctx: RequestContext, upstream: Dispatcher.ResponseData
   const status = upstream.statusCode;
   const bytes = Buffer.from(body);
   const json = parseJson(bytes);
+  if (captureBytes > 0) ctx.record.responseBody = truncateToBytes(bytes.toString("utf8"), captureBytes);
   if (status >= 200 && status < 300) {
     ctx.finish("served", { status, ...observeJsonBody(json) });
   } else {
@@ -208,7 +217,7 @@ function relayStream(
   lab: LabView,
 ): ReadableStream<Uint8Array> {
   const splitter = new SseEventSplitter();
-  const observer = new StreamObserver(Date.now, request.dropUsageChunk);
+  const observer = new StreamObserver(Date.now, request.dropUsageChunk, request.captureBytes);
   const receivedAt = ctx.record.receivedAt.getTime();
   let pending: IteratorResult<Buffer> | null = first;
   let idleFailure: string | null = null;
@@ -229,6 +238,7 @@ function relayStream(
       completionTokens: completionTokens ?? (tokenEvents > 0 ? tokenEvents : null),
       cachedTokens: cachedTokens ?? null,
       finishReason: finishReason ?? null,
+      ...(observer.observation.capturedText !== undefined ? { responseBody: observer.observation.capturedText } : {}),
     };
   };
   const failMidStream = (controller: ReadableStreamDefaultController<Uint8Array>, message: string, outcome: "upstream_error" | "timeout" = "upstream_error") => {

@@ -43,6 +43,8 @@ export class RequestContext {
       kvCacheUsage: null,
       backendQueueDepth: null,
       energyWh: null,
+      requestBody: null,
+      responseBody: null,
     };
   }
 

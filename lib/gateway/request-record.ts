@@ -45,6 +45,9 @@ export interface RequestRecord {
   backendQueueDepth: number | null;
   /** Estimated energy of the backend's GPUs over the request's duration. */
   energyWh: number | null;
+  /** The request body and the generated text, only when prompt capture is on; never headers or key material. */
+  requestBody: string | null;
+  responseBody: string | null;
 }
 
 /** Where finished and still-open records go; must never block or throw (the request log writer). */

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   auth?: "open" | "keys";
   /** Overrides of the config's `gateway` section (timeouts, limits). */
   gateway?: Record<string, unknown>;
+  /** Overrides of the config's `requestLog` section (prompt capture). */
+  requestLog?: Record<string, unknown>;
 }
 
 export interface GatewayHarness {
@@ -46,6 +48,7 @@ export interface GatewayHarness {
   setMode(mode: string): void;
   health: BackendHealth;
   admission: BackendAdmission;
+  dbFile: string;
   /** Waits for the log writer to commit everything recorded so far. */
   flushLog(): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +87,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
         modes: Object.fromEntries(Object.entries(options.modes).map(([name, backends], i) => [name, { backends, default: i === 0 }])),
         routes: options.routes ?? {},
         ...(options.gateway ? { gateway: options.gateway } : {}),
+        ...(options.requestLog ? { requestLog: options.requestLog } : {}),
       }),
       "harness",
     );
@@ -140,6 +144,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       setMode: (next) => {
         mode = next;
       },
+      dbFile,
       flushLog: () => requestLog.flush(),
       close: () => runAll(cleanups),
     };

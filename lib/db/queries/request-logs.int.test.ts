@@ -76,6 +76,8 @@ function seedRows(count: number): RequestLog[] {
       kvCacheUsage: null,
       backendQueueDepth: null,
       energyWh: null,
+      requestBody: null,
+      responseBody: null,
     };
   });
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "RequestLog" ADD COLUMN "requestBody" TEXT;
+ALTER TABLE "RequestLog" ADD COLUMN "responseBody" TEXT;
