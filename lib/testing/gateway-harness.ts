@@ -36,6 +36,8 @@ export interface HarnessOptions {
   gateway?: Record<string, unknown>;
   /** Overrides of the config's `requestLog` section (prompt capture). */
   requestLog?: Record<string, unknown>;
+  /** Folder for the database (default: a new temp folder). */
+  dbDir?: string;
 }
 
 export interface GatewayHarness {
@@ -92,8 +94,8 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       "harness",
     );
 
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-gw-"));
-    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = options.dbDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-gw-"));
+    if (!options.dbDir) cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
     const dbFile = path.join(dir, "switchyard.db");
     applyMigrations(dbFile);
     const prisma = createPrismaClient(dbFile);
