@@ -128,12 +128,16 @@ async function startSwitchyard(): Promise<Switchyard> {
   });
   telemetry.start();
 
+  // Only real transitions are lab events: ready -> failing and failing -> ready, not a backend still loading.
+  const everReady = new Set<string>();
   const health = new BackendHealth({
     config,
     backendsToWatch: () => backendsOfMode(config(), currentMode()).filter((id) => isAdmitting(id)),
     onChange: (id, status) => {
       bus.publish("status", { reason: `health ${id}` });
-      if (status.state === "ready" || status.state === "down" || status.state === "unhealthy") {
+      const wasReady = everReady.has(id);
+      if (status.state === "ready") everReady.add(id);
+      if (wasReady && status.state !== "unknown") {
         labEvents({
           kind: "health_change",
           severity: status.state === "ready" ? "info" : "warning",
@@ -207,6 +211,7 @@ async function startSwitchyard(): Promise<Switchyard> {
         recordEvent: labEvents,
         clock: systemClock,
         failureThreshold: config().lab.watchdogFailureThreshold,
+        loadTimeoutMs: config().lab.loadTimeoutSeconds * 1000,
       })
     : null;
   const watchdogTimer = setInterval(() => void watchdog?.check().catch((error: unknown) => console.error("[watchdog] check failed", error)), WATCHDOG_INTERVAL_MS);

@@ -3,7 +3,7 @@ import { parseLabConfig } from "@/lib/config/parse";
 import { FakeRuntime, labYaml } from "./test-support";
 import { Watchdog } from "./watchdog";
 
-function setup(options: { disabled?: string } = {}) {
+function setup(options: { disabled?: string; healthState?: string } = {}) {
   const config = parseLabConfig(labYaml);
   const runtime = new FakeRuntime((id) => config.backends[id]?.gpus ?? []);
   runtime.running.set("qwen-7b", { readyAt: 0 });
@@ -21,7 +21,13 @@ function setup(options: { disabled?: string } = {}) {
       void runtime.start(id);
     },
     runtime,
-    health: (id) => ({ state: (failures.get(id) ?? 0) > 0 ? "unhealthy" : "ready", reason: "500", consecutiveFailures: failures.get(id) ?? 0, since: now }),
+    health: (id) => ({
+      state: (failures.get(id) ?? 0) > 0 ? (options.healthState ?? "unhealthy") : "ready",
+      reason: "500",
+      consecutiveFailures: failures.get(id) ?? 0,
+      since: now,
+    }),
+    loadTimeoutMs: 60_000,
     recordEvent: (event) => events.push(event),
     clock: { now: () => now, sleep: async () => undefined },
   });
@@ -75,4 +81,26 @@ test("a backend with its watchdog turned off is left alone", async () => {
   lab.runtime.crash("qwen-7b");
   await lab.watchdog.check();
   expect(lab.restarts).toEqual([]);
+});
+
+test("a running container that refuses connections is loading, not dead, until the load timeout", async () => {
+  const lab = setup({ healthState: "down" });
+  lab.runtime.inspect = async (id) => ({
+    backendId: id,
+    name: id,
+    state: "running",
+    exitCode: null,
+    oomKilled: false,
+    restartCount: 0,
+    startedAt: new Date(1_000_000),
+    finishedAt: null,
+    error: null,
+  });
+  lab.failures.set("qwen-14b", 5);
+  await lab.watchdog.check();
+  expect(lab.restarts).toEqual([]);
+  lab.advance(61_000);
+  await lab.watchdog.check();
+  expect(lab.restarts).toEqual(["qwen-14b"]);
+  expect(lab.events[0]?.message).toContain("did not finish loading in time");
 });

@@ -22,6 +22,8 @@ export interface WatchdogDeps {
   clock: Clock;
   /** Consecutive failed health probes that count as a dead backend. */
   failureThreshold?: number;
+  /** A running container that refuses connections is loading its model until this much time has passed. */
+  loadTimeoutMs?: number;
   backoff?: WatchdogBackoff;
 }
 
@@ -96,9 +98,14 @@ export class Watchdog {
       };
     }
     const threshold = this.deps.failureThreshold ?? 3;
-    if (health.consecutiveFailures >= threshold && health.state !== "ready") {
-      return { message: `health probe failed ${health.consecutiveFailures} times (${health.reason ?? health.state})`, detail: { healthReason: health.reason } };
-    }
-    return null;
+    if (health.consecutiveFailures < threshold || health.state === "ready") return null;
+    // vLLM refuses connections while it loads (minutes when cold): that is not death until the load timeout.
+    const startedAt = info?.startedAt?.getTime();
+    const loading = health.state === "down" && info?.state === "running" && startedAt !== undefined;
+    if (loading && this.deps.clock.now() - startedAt < (this.deps.loadTimeoutMs ?? 600_000)) return null;
+    return {
+      message: `health probe failed ${health.consecutiveFailures} times (${health.reason ?? health.state})${loading ? " and the model did not finish loading in time" : ""}`,
+      detail: { healthReason: health.reason },
+    };
   }
 }
