@@ -112,8 +112,10 @@ export const exportRequestsCsv = adminRoute(async (request) => {
   });
 });
 
+/** A CSV cell; text a spreadsheet would run as a formula (any client can plant it via its User-Agent) is defused. */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = value instanceof Date ? value.toISOString() : String(value);
+  const raw = value instanceof Date ? value.toISOString() : String(value);
+  const text = typeof value === "string" && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

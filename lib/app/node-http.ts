@@ -31,6 +31,9 @@ export async function sendFetchResponse(response: Response, res: http.ServerResp
     await response.body?.cancel();
     return;
   }
+  // A response sent before the request body was read (a 413, say) leaves unread bytes on the socket: close it
+  // rather than let the next request on this connection start in the middle of them.
+  if (!res.req.complete) res.setHeader("connection", "close");
   res.writeHead(response.status, Object.fromEntries(response.headers));
   if (!response.body) {
     res.end();

@@ -46,7 +46,14 @@ export function parseLabConfig(text: string, source = "switchyard.yaml"): LabCon
   if (!result.success) {
     throw new ConfigError(source, result.error.issues.map((issue) => placeIssue(issue, doc, lineCounter)));
   }
-  return result.data;
+  // Names come from clients (`model`) and URLs (`/api/modes/{name}`): a lookup of "constructor" or "__proto__" must
+  // find nothing, not an Object.prototype member.
+  const config = result.data;
+  return { ...config, backends: withoutPrototype(config.backends), modes: withoutPrototype(config.modes), routes: withoutPrototype(config.routes) };
+}
+
+function withoutPrototype<T>(record: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, record);
 }
 
 /** Places an issue on the line of the deepest key or item that exists along its path. */

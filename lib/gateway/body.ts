@@ -26,12 +26,32 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     chunks.push(value);
   }
   const text = Buffer.concat(chunks).toString("utf8");
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     const detail = text.trim() === "" ? "the body is empty" : (error as Error).message;
     throw new GatewayError("invalid_json", `The request body is not valid JSON (${detail}). Send a JSON object with Content-Type: application/json.`);
   }
+  if (nestingDepth(parsed) > MAX_NESTING) throw new GatewayError("invalid_request", `The request body is nested more than ${MAX_NESTING} levels deep.`);
+  return parsed;
+}
+
+/** Deeper than any real request; re-serialising a deeper body would exhaust the stack. */
+const MAX_NESTING = 256;
+
+/** The nesting depth of a parsed JSON value, walked without recursion. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_NESTING) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** Validates a parsed body; the first problem becomes a 400 naming the field. */

@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
+import { beforeAll, expect, test } from "vitest";
+import type { PrismaClient } from "@/lib/db/client";
+import { migratedTestDatabase } from "@/lib/db/test-database";
 import { createAdminSession, deleteAdminSession, deleteExpiredAdminSessions, findAdminSession, touchAdminSession } from "@/lib/db/queries/admin-sessions";
 
-let tempDir: string;
+const database = migratedTestDatabase("sessions");
 let prisma: PrismaClient;
 
 beforeAll(() => {
-  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-sessions-"));
-  const dbFile = path.join(tempDir, "switchyard.db");
-  applyMigrations(dbFile, path.resolve(import.meta.dirname, "../../../prisma/migrations"));
-  prisma = createPrismaClient(dbFile);
-});
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  rmSync(tempDir, { recursive: true, force: true });
+  prisma = database.prisma;
 });
 
 const at = (iso: string) => new Date(`2026-11-29T${iso}Z`);

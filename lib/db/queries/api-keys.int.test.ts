@@ -1,25 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
+import { beforeAll, beforeEach, expect, test } from "vitest";
 import { generateApiKey } from "@/lib/auth/api-keys";
-import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
+import type { PrismaClient } from "@/lib/db/client";
+import { migratedTestDatabase } from "@/lib/db/test-database";
 import { createApiKey, findApiKeyByHash, findApiKeysByIdOrPrefix, getApiKey, listApiKeys, revokeApiKey, touchApiKey } from "@/lib/db/queries/api-keys";
 
-let tempDir: string;
+const database = migratedTestDatabase("api-keys");
 let prisma: PrismaClient;
 
 beforeAll(() => {
-  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-api-keys-"));
-  const dbFile = path.join(tempDir, "switchyard.db");
-  applyMigrations(dbFile, path.resolve(import.meta.dirname, "../../../prisma/migrations"));
-  prisma = createPrismaClient(dbFile);
-});
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  rmSync(tempDir, { recursive: true, force: true });
+  prisma = database.prisma;
 });
 
 beforeEach(async () => {

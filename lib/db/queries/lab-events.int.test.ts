@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
+import { beforeAll, describe, expect, test } from "vitest";
+import type { PrismaClient } from "@/lib/db/client";
+import { migratedTestDatabase } from "@/lib/db/test-database";
 import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
 import {
   applyLabEventRetention,
@@ -14,24 +11,15 @@ import {
   type ListLabEventsParams,
 } from "@/lib/db/queries/lab-events";
 
-const migrationsDir = path.resolve(import.meta.dirname, "../../../prisma/migrations");
 const BASE = Date.UTC(2026, 10, 1, 0, 0, 0);
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-let tempDir: string;
+const database = migratedTestDatabase("lab-events");
 let prisma: PrismaClient;
 
 beforeAll(() => {
-  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-lab-events-"));
-  const dbFile = path.join(tempDir, "switchyard.db");
-  applyMigrations(dbFile, migrationsDir);
-  prisma = createPrismaClient(dbFile);
-});
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  rmSync(tempDir, { recursive: true, force: true });
+  prisma = database.prisma;
 });
 
 describe("createLabEvent", () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
+import { beforeAll, beforeEach, describe, expect, test } from "vitest";
+import type { PrismaClient } from "@/lib/db/client";
+import { migratedTestDatabase } from "@/lib/db/test-database";
 import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
 import {
   createModeSwitch,
@@ -21,23 +18,14 @@ import {
   startModeSwitchStep,
 } from "@/lib/db/queries/mode-switches";
 
-const migrationsDir = path.resolve(import.meta.dirname, "../../../prisma/migrations");
 const BASE = Date.UTC(2026, 10, 1, 0, 0, 0);
 const MINUTE = 60_000;
 
-let tempDir: string;
+const database = migratedTestDatabase("mode-switches");
 let prisma: PrismaClient;
 
 beforeAll(() => {
-  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-mode-switches-"));
-  const dbFile = path.join(tempDir, "switchyard.db");
-  applyMigrations(dbFile, migrationsDir);
-  prisma = createPrismaClient(dbFile);
-});
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  rmSync(tempDir, { recursive: true, force: true });
+  prisma = database.prisma;
 });
 
 beforeEach(async () => {

@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
+import { beforeAll, beforeEach, describe, expect, test } from "vitest";
+import type { PrismaClient } from "@/lib/db/client";
+import { migratedTestDatabase } from "@/lib/db/test-database";
 import {
   applySampleRetention,
   type BackendSampleRow,
@@ -15,7 +12,6 @@ import {
   listGpuHistory,
 } from "@/lib/db/queries/samples";
 
-const migrationsDir = path.resolve(import.meta.dirname, "../../../prisma/migrations");
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -23,19 +19,11 @@ const DAY = 24 * HOUR;
 /** 00:02:30, deliberately not on a 5-minute boundary. */
 const BASE = Date.UTC(2026, 10, 1, 0, 2, 30);
 
-let tempDir: string;
+const database = migratedTestDatabase("samples");
 let prisma: PrismaClient;
 
 beforeAll(() => {
-  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-samples-"));
-  const dbFile = path.join(tempDir, "switchyard.db");
-  applyMigrations(dbFile, migrationsDir);
-  prisma = createPrismaClient(dbFile);
-});
-
-afterAll(async () => {
-  await prisma.$disconnect();
-  rmSync(tempDir, { recursive: true, force: true });
+  prisma = database.prisma;
 });
 
 beforeEach(async () => {
