@@ -1,10 +1,12 @@
 /**
- * The gateway benchmark: `npm run bench [-- --build] [-- --quick] [-- --profile]`.
+ * The gateway benchmark: `npm run bench [-- --build] [-- --quick] [-- --profile] [-- --overload-only]`.
  * One zero-latency simulator; the built app started twice (request log on, then off); each time the gateway,
- * the simulator directly and Next's no-op route are measured side by side. Prints markdown and writes
- * `.tmp/bench/results.json`. Every ratio is taken between measurements of the same run: the machine is shared.
+ * the simulator directly and Next's no-op route are measured side by side. Then the overload run: a simulator
+ * with a real capacity model, a batch client at twice its capacity, an interactive client's TTFT with admission
+ * on and off. Prints markdown and writes `.tmp/bench/results.json`. Every ratio is taken between measurements of
+ * the same run: the machine is shared.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,22 +29,26 @@ import { Janitor } from "./bench/janitor";
 import { BENCH_BACKEND, BENCH_ROUTE, benchLabConfigYaml } from "./bench/lab-config";
 import { measureLatency, measureThroughput, type LoadTarget } from "./bench/load";
 import { startNextApp, type NextApp } from "./bench/next-app";
+import { overloadSettings, runOverload, type OverloadRun, type OverloadSettings } from "./bench/overload";
 import { deriveFigures, renderMarkdown, TARGETS, type PhaseResults } from "./bench/report";
 
 const SERVED_MODEL = "bench-model";
 const MESSAGES = [{ role: "user", content: "Say hello in a few words." }];
-const RUN_DEADLINE_MS = 8 * 60_000;
+const RUN_DEADLINE_MS = 10 * 60_000;
 
 interface Settings {
   build: boolean;
   profile: boolean;
+  /** Only the overload run (admission on vs off); the other sections of results.json are kept as they were. */
+  overloadOnly: boolean;
+  overload: OverloadSettings;
   latency: { warmup: number; requests: number };
   ttft: { warmup: number; requests: number };
   throughput: { concurrency: number; warmupMs: number; secondsPerTarget: number; rounds: number };
 }
 
 function parseArgs(argv: string[]): Settings | "help" {
-  const known = new Set(["--build", "--quick", "--profile", "--help", "-h"]);
+  const known = new Set(["--build", "--quick", "--profile", "--overload-only", "--help", "-h"]);
   const unknown = argv.filter((arg) => !known.has(arg));
   if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(" ")} (try --help)`);
   if (argv.includes("--help") || argv.includes("-h")) return "help";
@@ -50,6 +56,8 @@ function parseArgs(argv: string[]): Settings | "help" {
   return {
     build: argv.includes("--build"),
     profile: argv.includes("--profile"),
+    overloadOnly: argv.includes("--overload-only"),
+    overload: overloadSettings(quick),
     latency: quick ? { warmup: 100, requests: 300 } : { warmup: 300, requests: 1500 },
     ttft: quick ? { warmup: 20, requests: 100 } : { warmup: 50, requests: 500 },
     throughput: quick
@@ -61,7 +69,9 @@ function parseArgs(argv: string[]): Settings | "help" {
 const HELP = `npm run bench [-- options]
   --build    run \`next build\` first even if .next/BUILD_ID exists
   --quick    fewer requests and shorter windows (a smoke run; figures are noisier)
-  --profile  run the apps under --cpu-prof and summarise where their CPU time goes (slows them down)`;
+  --profile  run the apps under --cpu-prof and summarise where their CPU time goes (slows them down)
+  --overload-only  only the overload run (interactive TTFT beside 2x batch load, admission on vs off);
+             keeps the other sections of .tmp/bench/results.json from the last full run`;
 
 function projectRoot(): string {
   try {
@@ -192,6 +202,72 @@ function pick<T>(record: Record<string, T>, key: string): T {
   return value;
 }
 
+/** The gateway's own cost: latency, throughput and TTFT against the simulator and the no-op route, log on and off. */
+async function runGatewayBench(settings: Settings, ctx: { root: string; tmp: string; janitor: Janitor }): Promise<{ report: string; json: Record<string, unknown> }> {
+  const { root, tmp, janitor } = ctx;
+  log("starting a zero-latency simulator");
+  const sim = await spawnSimulator({ servedModel: SERVED_MODEL, zeroLatency: true, maxNumSeqs: 256 }, { waitReady: true, projectRoot: root });
+  const simTracked = { label: "simulator", stop: () => sim.stop(), kill: () => void sim.kill("SIGKILL") };
+  janitor.track(simTracked);
+  const configFile = path.join(tmp, "switchyard.bench.yaml");
+  writeFileSync(configFile, benchLabConfigYaml(sim.url, SERVED_MODEL));
+
+  const phaseCtx = { root, sim, configFile, tmp, settings, janitor };
+  const on = await runPhase("on", phaseCtx);
+  const off = await runPhase("off", phaseCtx);
+  await janitor.stop(simTracked);
+
+  const figures = deriveFigures(on.results, off.results);
+  const markdown = renderMarkdown(figures, {
+    latencyRequests: settings.latency.requests,
+    ttftRequests: settings.ttft.requests,
+    seconds: settings.throughput.secondsPerTarget,
+    rounds: settings.throughput.rounds,
+    concurrency: settings.throughput.concurrency,
+  });
+  const profileMarkdown = settings.profile
+    ? [
+        "",
+        "### CPU profiles of the app (--profile: every figure above is slowed by the profiler)",
+        ...on.profiles.map((p) => renderCostDiffMarkdown("log on", p.costPerTarget, "noop", "gateway")),
+        ...off.profiles.map((p) => renderCostDiffMarkdown("log off", p.costPerTarget, "noop", "gateway")),
+        renderLogCostDiff(on.profiles, off.profiles),
+        renderProfileMarkdown("log on", on.profiles.map((p) => p.summary)),
+        renderProfileMarkdown("log off", off.profiles.map((p) => p.summary)),
+      ].join("\n\n")
+    : "";
+  const report = [
+    markdown,
+    `\nRequest log rows written: log on ${on.logRows ?? "n/a"}, log off ${off.logRows ?? "n/a"}.`,
+    ...(profileMarkdown ? [profileMarkdown] : []),
+    figures.allTargetsMet ? "\nAll gateway targets met." : `\nGateway targets missed: ${figures.targets.filter((t) => !t.met).map((t) => t.name).join("; ")}.`,
+  ].join("\n");
+  const json = {
+    targets: TARGETS,
+    figures,
+    requestLogRows: { logOn: on.logRows, logOff: off.logRows },
+    raw: { logOn: on.results, logOff: off.results },
+    profiles: settings.profile ? { logOn: on.profiles, logOff: off.profiles } : undefined,
+  };
+  return { report, json };
+}
+
+/** The overload section of results.json: settings, figures and every request's record. */
+function overloadJson(run: OverloadRun, startedAt: Date): Record<string, unknown> {
+  return { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), settings: run.settings, figures: run.figures, records: run.records };
+}
+
+/** With --overload-only, the sections of the last full run stay in results.json (an unreadable file is replaced). */
+function previousResults(jsonFile: string): Record<string, unknown> {
+  if (!existsSync(jsonFile)) return {};
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(jsonFile, "utf8"));
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   if (settings === "help") {
@@ -209,6 +285,7 @@ async function main(): Promise<void> {
 
   const outDir = path.join(root, ".tmp", "bench");
   mkdirSync(outDir, { recursive: true });
+  const jsonFile = path.join(outDir, "results.json");
   const tmp = mkdtempSync(path.join(os.tmpdir(), "switchyard-bench-"));
   const startedAt = new Date();
   const loadAtStart = os.loadavg();
@@ -218,36 +295,17 @@ async function main(): Promise<void> {
       await buildApp(root, janitor);
     }
 
-    log("starting a zero-latency simulator");
-    const sim = await spawnSimulator({ servedModel: SERVED_MODEL, zeroLatency: true, maxNumSeqs: 256 }, { waitReady: true, projectRoot: root });
-    janitor.track({ label: "simulator", stop: () => sim.stop(), kill: () => void sim.kill("SIGKILL") });
-    const configFile = path.join(tmp, "switchyard.bench.yaml");
-    writeFileSync(configFile, benchLabConfigYaml(sim.url, SERVED_MODEL));
-
-    const phaseCtx = { root, sim, configFile, tmp, settings, janitor };
-    const on = await runPhase("on", phaseCtx);
-    const off = await runPhase("off", phaseCtx);
+    const gateway = settings.overloadOnly ? null : await runGatewayBench(settings, { root, tmp, janitor });
+    const overloadStartedAt = new Date();
+    const overload = await runOverload(settings.overload, {
+      root,
+      tmp,
+      janitor,
+      log,
+      startApp: (env) => startAppWithRetry(root, env, [], janitor),
+    });
     await janitor.stopAll();
 
-    const figures = deriveFigures(on.results, off.results);
-    const markdown = renderMarkdown(figures, {
-      latencyRequests: settings.latency.requests,
-      ttftRequests: settings.ttft.requests,
-      seconds: settings.throughput.secondsPerTarget,
-      rounds: settings.throughput.rounds,
-      concurrency: settings.throughput.concurrency,
-    });
-    const profileMarkdown = settings.profile
-      ? [
-          "",
-          "### CPU profiles of the app (--profile: every figure above is slowed by the profiler)",
-          ...on.profiles.map((p) => renderCostDiffMarkdown("log on", p.costPerTarget, "noop", "gateway")),
-          ...off.profiles.map((p) => renderCostDiffMarkdown("log off", p.costPerTarget, "noop", "gateway")),
-          renderLogCostDiff(on.profiles, off.profiles),
-          renderProfileMarkdown("log on", on.profiles.map((p) => p.summary)),
-          renderProfileMarkdown("log off", off.profiles.map((p) => p.summary)),
-        ].join("\n\n")
-      : "";
     const machine = {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? "unknown",
@@ -256,27 +314,19 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${os.platform()} ${os.release()}`,
     };
-    const results = {
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      machine,
-      settings,
-      targets: TARGETS,
-      figures,
-      requestLogRows: { logOn: on.logRows, logOff: off.logRows },
-      raw: { logOn: on.results, logOff: off.results },
-      profiles: settings.profile ? { logOn: on.profiles, logOff: off.profiles } : undefined,
-    };
-    const jsonFile = path.join(outDir, "results.json");
+    const results = gateway
+      ? { startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, settings, ...gateway.json, overload: overloadJson(overload, overloadStartedAt) }
+      : { ...previousResults(jsonFile), overload: { ...overloadJson(overload, overloadStartedAt), machine } };
     writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
 
     const load = (averages: number[]) => averages.map((l) => l.toFixed(2)).join(" ");
-    console.log(`## Switchyard gateway benchmark (${startedAt.toISOString()}, ${machine.cpus} CPUs, load average ${load(loadAtStart)} at start, ${load(machine.loadAverageAtEnd)} at end)\n`);
-    console.log(markdown);
-    console.log(`\nRequest log rows written: log on ${on.logRows ?? "n/a"}, log off ${off.logRows ?? "n/a"}.`);
-    if (profileMarkdown) console.log(profileMarkdown);
+    const title = settings.overloadOnly ? "Switchyard overload benchmark" : "Switchyard gateway benchmark";
+    console.log(`## ${title} (${startedAt.toISOString()}, ${machine.cpus} CPUs, load average ${load(loadAtStart)} at start, ${load(machine.loadAverageAtEnd)} at end)\n`);
+    if (gateway) console.log(`${gateway.report}\n`);
+    console.log(overload.markdown);
     console.log(`\nJSON: ${path.relative(process.cwd(), jsonFile)}`);
-    console.log(figures.allTargetsMet ? "All targets met." : `Targets missed: ${figures.targets.filter((t) => !t.met).map((t) => t.name).join("; ")}.`);
+    const missed = overload.figures.targets.filter((t) => !t.met).map((t) => t.name);
+    console.log(missed.length === 0 ? "Overload targets met." : `Overload targets missed: ${missed.join("; ")}.`);
   } finally {
     await janitor.stopAll();
     rmSync(tmp, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { FirstContentDetector } from "./first-content";
+import { FirstContentDetector, SseEventBuffer, sseEventKind } from "./first-content";
 
 const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta }] })}\n\n`;
 
@@ -28,4 +28,16 @@ test("[DONE], comments and error events are not content", () => {
   expect(detector.push(`data: ${JSON.stringify({ error: { message: "boom" } })}\n\n`)).toBe(false);
   expect(detector.push("data: [DONE]\n\n")).toBe(false);
   expect(detector.seen).toBe(false);
+});
+
+test("events are told apart: text, the [DONE] terminator, error events, and the rest", () => {
+  const buffer = new SseEventBuffer();
+  const stream = [
+    chunk({ role: "assistant", content: "" }),
+    chunk({ content: "Hi" }),
+    `data: ${JSON.stringify({ error: { message: "backend failed mid-stream", code: 502 } })}\n\n`,
+    "data: [DONE]\n\n",
+  ].join("");
+  const events = [...buffer.push(stream.slice(0, 7)), ...buffer.push(stream.slice(7))];
+  expect(events.map(sseEventKind)).toEqual(["other", "content", "error", "done"]);
 });

@@ -160,7 +160,7 @@ const pct = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)}%` 
 const cpuMs = (value: number) => (Number.isFinite(value) ? value.toFixed(3) : "n/a");
 const rps = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "n/a");
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
