@@ -194,6 +194,37 @@ describe("lanes", () => {
   });
 });
 
+describe("batch cap", () => {
+  test("batch never holds more than its cap: the reserved slot goes to an interactive request at once", async () => {
+    const lab = setup({ maxConcurrency: 4, maxQueue: 10, batchMaxConcurrency: 3 });
+    const batch = [lab.admit("batch"), lab.admit("batch"), lab.admit("batch"), lab.admit("batch")];
+    await settle();
+    expect(batch.map((t) => t.state)).toEqual(["admitted", "admitted", "admitted", "pending"]);
+    const interactive = lab.admit("interactive");
+    await settle();
+    expect(interactive.state).toBe("admitted");
+    expect(lab.snapshot()).toMatchObject({ inFlight: 4, queued: { interactive: 0, batch: 1 } });
+    ticketOf(interactive).release();
+    await settle();
+    // The freed slot is the interactive reserve: the waiting batch request may not take it.
+    expect(batch[3]?.state).toBe("pending");
+    ticketOf(batch[0]!).release();
+    await settle();
+    expect(batch[3]?.state).toBe("admitted");
+  });
+
+  test("a full batch queue refuses batch requests only: interactive ones still queue", async () => {
+    const lab = setup({ maxConcurrency: 1, maxQueue: 4, batchMaxQueue: 1 });
+    lab.admit("interactive");
+    lab.admit("batch");
+    const secondBatch = lab.admit("batch");
+    const interactive = lab.admit("interactive");
+    await settle();
+    expect(secondBatch.error?.code).toBe("queue_full");
+    expect(interactive.state).toBe("pending");
+  });
+});
+
 describe("rejections", () => {
   test("a full queue rejects at once with queue_full and a Retry-After", async () => {
     const lab = setup({ maxConcurrency: 1, maxQueue: 2 });

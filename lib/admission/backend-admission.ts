@@ -10,6 +10,10 @@ export interface AdmissionLimits {
   maxQueue: number;
   /** How long one request may wait in the queue. `Infinity` = no limit (and no timer). */
   queueTimeoutMs: number;
+  /** Slots the batch lane may hold at once (default: all); the rest stay free for interactive requests. */
+  batchMaxConcurrency?: number;
+  /** Batch requests that may wait (default: maxQueue), so batch can never fill the room interactive needs. */
+  batchMaxQueue?: number;
 }
 
 export interface AdmitOptions {
@@ -63,6 +67,8 @@ interface Waiter {
 
 interface BackendState {
   inFlight: number;
+  /** Of `inFlight`, the batch lane's. */
+  batchInFlight: number;
   // Sets keep insertion order (FIFO) and remove an aborted or timed-out waiter in O(1).
   readonly waiting: Record<AdmissionLane, Set<Waiter>>;
   /** Interactive grants since the last batch grant, counted only while batch requests wait. */
@@ -80,8 +86,9 @@ const serviceSmoothing = 0.2;
  *
  * Lane rule: interactive waiters go first, but while batch requests wait, every `batchEvery`-th grant goes to the
  * oldest batch waiter, so batch work always progresses (at least 1 of every `batchEvery` slots freed) under a
- * steady interactive load. Within a lane the order is FIFO. A request is admitted at once only when nobody waits,
- * so newcomers never overtake the queue.
+ * steady interactive load. Within a lane the order is FIFO; nobody overtakes their own lane. The batch lane may be
+ * capped below `maxConcurrency` and given a smaller queue, so a flood of batch work can neither take every slot nor
+ * fill the queue: interactive requests keep a way in (consistent response times over peak throughput).
  *
  * No timers besides one per waiting request (its queue timeout); no polling: slots move on release.
  */
@@ -120,10 +127,13 @@ export class BackendAdmission {
       throw new AdmissionError("client_gone", "The client went away before the request was admitted.", 1);
     }
     const queued = state.waiting.interactive.size + state.waiting.batch.size;
-    if (queued === 0 && state.inFlight < limits.maxConcurrency) {
+    // Nobody overtakes their own lane; interactive may pass waiting batch requests, which cannot use a reserved slot.
+    const noneAhead = lane === "interactive" ? state.waiting.interactive.size === 0 : queued === 0;
+    if (noneAhead && state.inFlight < limits.maxConcurrency && (lane === "interactive" || this.batchMayRun(state, limits))) {
       return this.grant(backendId, state, lane, 0);
     }
-    if (queued >= limits.maxQueue) {
+    const laneFull = lane === "batch" && state.waiting.batch.size >= (limits.batchMaxQueue ?? limits.maxQueue);
+    if (queued >= limits.maxQueue || laneFull) {
       state.totals.rejectedFull += 1;
       throw new AdmissionError(
         "queue_full",
@@ -203,6 +213,7 @@ export class BackendAdmission {
     if (!state) {
       state = {
         inFlight: 0,
+        batchInFlight: 0,
         waiting: { interactive: new Set(), batch: new Set() },
         interactiveSinceBatch: 0,
         serviceMs: undefined,
@@ -213,8 +224,13 @@ export class BackendAdmission {
     return state;
   }
 
+  private batchMayRun(state: BackendState, limits: AdmissionLimits): boolean {
+    return state.batchInFlight < (limits.batchMaxConcurrency ?? limits.maxConcurrency);
+  }
+
   private grant(backendId: string, state: BackendState, lane: AdmissionLane, queuedMs: number): AdmissionTicket {
     state.inFlight += 1;
+    if (lane === "batch") state.batchInFlight += 1;
     state.totals.admitted += 1;
     if (lane === "batch" || state.waiting.batch.size === 0) state.interactiveSinceBatch = 0;
     else state.interactiveSinceBatch += 1;
@@ -229,6 +245,7 @@ export class BackendAdmission {
         if (released) return;
         released = true;
         state.inFlight -= 1;
+        if (lane === "batch") state.batchInFlight -= 1;
         const heldMs = this.now() - grantedAt;
         state.serviceMs = state.serviceMs === undefined ? heldMs : state.serviceMs + serviceSmoothing * (heldMs - state.serviceMs);
         this.pump(backendId, state, this.limitsOf(backendId));
@@ -239,16 +256,16 @@ export class BackendAdmission {
   /** Hands free slots to waiters, in lane order. */
   private pump(backendId: string, state: BackendState, limits: AdmissionLimits): void {
     while (state.inFlight < limits.maxConcurrency) {
-      const waiter = this.nextWaiter(state);
+      const waiter = this.nextWaiter(state, this.batchMayRun(state, limits));
       if (!waiter) return;
       this.dequeue(state, waiter);
       waiter.grant(this.grant(backendId, state, waiter.lane, this.now() - waiter.enqueuedAt));
     }
   }
 
-  private nextWaiter(state: BackendState): Waiter | undefined {
+  private nextWaiter(state: BackendState, batchMayRun: boolean): Waiter | undefined {
     const interactive = first(state.waiting.interactive);
-    const batch = first(state.waiting.batch);
+    const batch = batchMayRun ? first(state.waiting.batch) : undefined;
     if (!batch) return interactive;
     if (!interactive) return batch;
     return state.interactiveSinceBatch >= this.batchEvery - 1 ? batch : interactive;

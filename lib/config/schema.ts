@@ -31,6 +31,10 @@ export const backendSchema = z
     gpus: z.array(z.int().nonnegative()).default([]),
     maxConcurrency: z.int().positive().default(32),
     maxQueue: z.int().nonnegative().default(64),
+    /** Slots batch-lane requests may hold; default: maxConcurrency less a quarter kept for interactive requests. */
+    batchMaxConcurrency: z.int().positive().optional(),
+    /** Batch-lane requests that may wait; default: half of maxQueue. */
+    batchMaxQueue: z.int().nonnegative().optional(),
     maxModelLen: z.int().positive().optional(),
     watchdog: z.boolean().default(true),
     sim: simulatedBackendSchema.optional(),
