@@ -1,6 +1,7 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { ConsoleShell } from "@/components/console-shell";
+import { themeBootScript } from "@/components/theme/theme-boot";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -8,9 +9,19 @@ export const metadata: Metadata = {
   description: "Gateway and console of the GPU inference lab",
 };
 
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  colorScheme: "light dark",
+};
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    // The theme attribute is set before hydration by the boot script: React must not fight it.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: themeBootScript }} />
+      </head>
       <body>
         <ConsoleShell>{children}</ConsoleShell>
       </body>

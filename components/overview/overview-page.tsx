@@ -1,42 +1,75 @@
 "use client";
 
+import { withRecentHistory } from "@/components/charts/gpu-series";
+import { useGpuHistoryQuery } from "@/components/hooks/queries/use-gpu-history-query";
+import { useLabEventsQuery } from "@/components/hooks/queries/use-lab-events-query";
+import { useModeSwitchesQuery } from "@/components/hooks/queries/use-mode-switches-query";
 import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
+import { useLive, useLiveConnection } from "@/components/live/live-events-provider";
+import { Empty, ErrorState, Loading } from "@/components/ui/states";
+import { useNow } from "@/components/ui/use-now";
+import { BackendCard } from "./backend-card";
+import { findDegradations } from "./degradations";
+import { GatewaySummary } from "./gateway-summary";
+import { GpuCard } from "./gpu-card";
+import { lastRestartOf } from "./last-restart";
+import { ModeSwitcher } from "./mode-switcher";
 
-/** The lab at a glance: mode, backends and their health, the request log's state. */
+/** The lab at a glance, for a second screen: what is wrong, the mode, the gateway, every backend, every GPU. */
 export function OverviewPage() {
-  const { data: status, error, isPending } = useStatusQuery();
-  if (isPending) return <p className="muted">Loading the lab's status…</p>;
-  if (error) return <div className="banner error">Cannot read the lab's status: {error.message}</div>;
+  const { data: status, error, isPending, refetch } = useStatusQuery();
+  const connection = useLiveConnection();
+  const liveSamples = useLive((live) => live.gpuSamples);
+  const recentHistory = useGpuHistoryQuery("15m", { refetch: false });
+  const restarts = useModeSwitchesQuery("restart", 50);
+  const watchdogEvents = useLabEventsQuery({ kind: "watchdog_restart", limit: 50 });
+  const now = useNow(1_000);
 
-  const degraded = status.backends.filter((b) => b.inCurrentMode && (b.state === "down" || b.state === "unhealthy"));
+  if (isPending) return <Loading label="Loading the lab's status…" />;
+  if (error && !status) return <ErrorState title="Cannot read the lab's status" error={error} onRetry={() => void refetch()} />;
+  if (!status) return null;
+
+  const degradations = findDegradations(status, connection);
+  const restartRows = restarts.data?.pages.flatMap((p) => p.rows) ?? [];
+  const backends = [...status.backends].sort((a, b) => Number(b.inCurrentMode) - Number(a.inCurrentMode));
   return (
     <>
-      <h1>Overview</h1>
-      {status.configError && <div className="banner error">The config file has a problem; the last good config stays in force. {status.configError}</div>}
-      {status.auth === "open" && <div className="banner">Authentication is off (auth: open): anyone who can reach this gateway can use the lab.</div>}
-      {degraded.length > 0 && <div className="banner error">Degraded: {degraded.map((b) => `${b.id} is ${b.state}`).join(", ")}</div>}
-      {status.requestLog.dropped > 0 && (
-        <div className="banner">The request log dropped {status.requestLog.dropped} row(s){status.requestLog.lastError ? `: ${status.requestLog.lastError}` : ""}</div>
-      )}
-      <p>
-        Mode <strong data-testid="current-mode">{status.mode}</strong> · runtime {status.runtime.kind}
-      </p>
+      <div className="page-header">
+        <h1>Overview</h1>
+      </div>
+      {degradations.length > 0 ? (
+        <div className="banners" data-testid="degraded-banner">
+          {degradations.map((d) => (
+            <div key={d.id} className={`banner ${d.severity === "error" ? "error" : d.severity === "info" ? "info" : ""}`} role={d.severity === "error" ? "alert" : "status"}>
+              {d.message}
+            </div>
+          ))}
+        </div>
+      ) : null}
+      <ModeSwitcher status={status} />
+      <GatewaySummary />
+      <h2>Backends</h2>
+      {restarts.error ? <ErrorState title="Cannot read the restart history" error={restarts.error} /> : null}
       <section className="cards" aria-label="Backends">
-        {status.backends.map((backend) => (
-          <article className="card" key={backend.id} data-testid={`backend-${backend.id}`}>
-            <h3>{backend.id}</h3>
-            <div className="muted">{backend.servedModel}</div>
-            <div>
-              {backend.inCurrentMode ? <span className={`badge ${backend.state}`}>{backend.state}</span> : <span className="badge unknown">not in this mode</span>}
-            </div>
-            <div className="muted">
-              GPU {backend.gpus.join(", ") || "none"} · {backend.inFlight} in flight
-            </div>
-          </article>
+        {backends.map((backend) => (
+          <BackendCard key={backend.id} backend={backend} now={now} lastRestart={lastRestartOf(backend.id, restartRows, watchdogEvents.data?.rows ?? [])} />
         ))}
       </section>
-      <p className="muted">
-        Request log: {status.requestLog.written} written, {status.requestLog.queued} queued, {status.requestLog.dropped} dropped
+      <h2>GPUs</h2>
+      {status.gpus.length === 0 ? (
+        <Empty>
+          No GPU samples{status.gpuTelemetry.state !== "running" ? ` (telemetry ${status.gpuTelemetry.state}${status.gpuTelemetry.reason ? `: ${status.gpuTelemetry.reason}` : ""})` : " yet"}.
+        </Empty>
+      ) : (
+        <section className="cards" aria-label="GPUs">
+          {status.gpus.map((sample) => (
+            <GpuCard key={sample.index} sample={sample} history={withRecentHistory(recentHistory.data?.gpus.find((g) => g.gpuIndex === sample.index)?.points ?? [], liveSamples[sample.index] ?? [])} backends={status.backends} now={now} />
+          ))}
+        </section>
+      )}
+      <p className="muted small" style={{ marginTop: 16 }}>
+        Request log: {status.requestLog.written.toLocaleString("en-US")} written, {status.requestLog.queued} queued, {status.requestLog.dropped} dropped · config{" "}
+        <code>{status.configPath}</code> · runtime {status.runtime.kind}
       </p>
     </>
   );

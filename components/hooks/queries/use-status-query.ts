@@ -1,7 +1,15 @@
 import { useQuery } from "@tanstack/react-query";
-import type { LabStatus } from "@/lib/api/status";
-import { fetchApi, queryKeys } from "../api-client";
+import { useLiveConnection } from "@/components/live/live-events-provider";
+import { fetchApi } from "../api-client";
+import type { LabStatus } from "../api-types";
+import { queryKeys } from "../query-keys";
 
+/** GET /api/status. Kept current by the live event stream; polled only while that stream is down. */
 export function useStatusQuery() {
-  return useQuery({ queryKey: queryKeys.status(), queryFn: () => fetchApi<LabStatus>("/api/status"), refetchInterval: 2_000 });
+  const connection = useLiveConnection();
+  return useQuery({
+    queryKey: queryKeys.status(),
+    queryFn: ({ signal }) => fetchApi<LabStatus>("/api/status", signal),
+    refetchInterval: connection === "open" ? 30_000 : 3_000,
+  });
 }

@@ -1,0 +1,5 @@
+import { ModesPage } from "@/components/modes/modes-page";
+
+export default function Page() {
+  return <ModesPage />;
+}

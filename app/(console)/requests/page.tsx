@@ -1,0 +1,5 @@
+import { RequestsPage } from "@/components/requests/requests-page";
+
+export default function Page() {
+  return <RequestsPage />;
+}

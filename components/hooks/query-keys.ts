@@ -1,0 +1,36 @@
+import type { HistoryRange, LabEventFilters, OperationKind, RequestListFilters } from "./api-types";
+
+/**
+ * Every react-query key of the console, from one factory, so invalidation cannot miss a spelling. Keys are
+ * hierarchical: invalidating `requests.all()` also reaches every list and detail below it.
+ */
+export const queryKeys = {
+  session: () => ["auth", "session"] as const,
+  status: () => ["status"] as const,
+  gpus: {
+    history: (range: HistoryRange) => ["gpus", "history", range] as const,
+  },
+  backends: {
+    all: () => ["backends"] as const,
+    history: (id: string, range: HistoryRange) => ["backends", id, "history", range] as const,
+    logs: (id: string, tail: number) => ["backends", id, "logs", tail] as const,
+  },
+  routes: () => ["routes"] as const,
+  requests: {
+    all: () => ["requests"] as const,
+    lists: () => ["requests", "list"] as const,
+    list: (filters: RequestListFilters) => ["requests", "list", filters] as const,
+    detail: (id: string) => ["requests", "detail", id] as const,
+    recents: () => ["requests", "recent"] as const,
+    recent: (windowMs: number) => ["requests", "recent", windowMs] as const,
+  },
+  switches: {
+    all: () => ["switches"] as const,
+    list: (kind: OperationKind | "all") => ["switches", "list", kind] as const,
+    detail: (id: string) => ["switches", "detail", id] as const,
+  },
+  labEvents: {
+    all: () => ["lab-events"] as const,
+    list: (filters: LabEventFilters) => ["lab-events", "list", filters] as const,
+  },
+};

@@ -1,0 +1,68 @@
+import { describe, expect, test } from "vitest";
+import type { BackendStatus, LabStatus } from "@/components/hooks/api-types";
+import { findDegradations } from "./degradations";
+
+const backend = (id: string, over: Partial<BackendStatus> = {}): BackendStatus => ({
+  id,
+  servedModel: id,
+  url: "http://127.0.0.1:1",
+  gpus: [0],
+  container: null,
+  inCurrentMode: true,
+  state: "ready",
+  stateReason: null,
+  inFlight: 0,
+  queued: 0,
+  maxConcurrency: 32,
+  maxQueue: 64,
+  engine: null,
+  containerInfo: null,
+  watchdog: null,
+  ...over,
+});
+
+const healthy: LabStatus = {
+  mode: "standard",
+  modes: [],
+  operation: null,
+  runtime: { kind: "docker", reachable: true, error: null },
+  auth: "keys",
+  adminAccess: { open: false, passwordLogin: true },
+  configPath: "/x.yaml",
+  configError: null,
+  backends: [backend("qwen-7b"), backend("qwen-32b", { inCurrentMode: false, state: "stopped" })],
+  gpus: [],
+  gpuTelemetry: { source: "nvidia-smi", state: "running" },
+  requestLog: { queued: 0, written: 10, dropped: 0, failedBatches: 0, lastError: null },
+  startedAt: "2026-11-27T10:00:00Z",
+};
+
+describe("the overview's degraded banner", () => {
+  test("a healthy lab has nothing to say", () => {
+    expect(findDegradations(healthy, "open")).toEqual([]);
+  });
+
+  test("each problem the issue lists is reported, errors first", () => {
+    const found = findDegradations(
+      {
+        ...healthy,
+        auth: "open",
+        adminAccess: { open: true, passwordLogin: false },
+        configError: "line 3: unknown backend",
+        runtime: { kind: "docker", reachable: false, error: "connect ENOENT /var/run/docker.sock" },
+        backends: [backend("qwen-7b", { state: "down", stateReason: "container exited (exit code 137, OOM-killed)" })],
+        gpuTelemetry: { source: "nvidia-smi", state: "unavailable", reason: "nvidia-smi not found" },
+        requestLog: { queued: 0, written: 10, dropped: 12, failedBatches: 1, lastError: "SQLITE_FULL" },
+      },
+      "reconnecting",
+    );
+    expect(found.map((d) => d.id)).toEqual(["config", "runtime", "backend-qwen-7b", "telemetry", "request-log", "live", "auth", "admin-open"]);
+    expect(found.find((d) => d.id === "backend-qwen-7b")?.message).toBe("qwen-7b is down: container exited (exit code 137, OOM-killed).");
+    expect(found.find((d) => d.id === "request-log")?.message).toContain("dropped 12 row(s): SQLITE_FULL");
+  });
+
+  test("a stopped backend outside the current mode is not a problem", () => {
+    const found = findDegradations({ ...healthy, backends: [backend("qwen-32b", { inCurrentMode: false, state: "down" })] }, "open");
+    expect(found).toEqual([]);
+  });
+});

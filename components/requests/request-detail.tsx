@@ -1,0 +1,130 @@
+"use client";
+
+import { useRequestQuery } from "@/components/hooks/queries/use-request-query";
+import type { RequestLogRow } from "@/components/hooks/api-types";
+import { OutcomeBadge } from "@/components/ui/badges";
+import { formatDateTime, formatDuration, formatEnergyWh, formatFraction, formatNumber, formatPercent, MISSING } from "@/components/ui/format";
+import { ErrorState, Loading } from "@/components/ui/states";
+import { requestTimeline } from "./request-timeline";
+
+/** Everything logged about one request: timings as a waterfall, the lab's state when it arrived, every field. */
+export function RequestDetail({ id, onClose }: { id: string; onClose: () => void }) {
+  const request = useRequestQuery(id);
+  return (
+    <aside className="panel request-detail" aria-label="Request detail" data-testid="request-detail">
+      <div className="card-header">
+        <h2 style={{ margin: 0 }}>Request</h2>
+        <button type="button" onClick={onClose} aria-label="Close the request detail">
+          Close
+        </button>
+      </div>
+      <div className="mono small" data-testid="request-detail-id">
+        {id}
+      </div>
+      {request.isPending ? <Loading label="Loading the request…" /> : null}
+      {request.error ? <ErrorState title="Cannot read this request" error={request.error} onRetry={() => void request.refetch()} /> : null}
+      {request.data ? <RequestFields row={request.data} /> : null}
+    </aside>
+  );
+}
+
+function RequestFields({ row }: { row: RequestLogRow }) {
+  const timeline = requestTimeline(row);
+  return (
+    <>
+      <p>
+        <OutcomeBadge value={row.outcome} testId="request-detail-outcome" /> {row.status ?? ""} · {row.method} {row.endpoint}
+      </p>
+      {row.errorMessage || row.errorCode ? (
+        <p className="form-error">
+          {row.errorCode ? <code>{row.errorCode}</code> : null} {row.errorMessage}
+        </p>
+      ) : null}
+      <h3>Timings</h3>
+      {timeline.segments.length === 0 ? (
+        <p className="muted small">{row.outcome === "open" ? "Still running." : "No timings recorded."}</p>
+      ) : (
+        <div className="waterfall" role="img" aria-label={`Timeline: ${timeline.segments.map((s) => `${s.label} ${formatDuration(s.endMs - s.startMs)}`).join(", ")}`}>
+          {timeline.segments.map((segment) => (
+            <div key={segment.kind} className="waterfall-row">
+              <span>{segment.label}</span>
+              <span className="waterfall-track">
+                <span className={`waterfall-bar ${segment.kind}`} style={{ left: `${segment.leftPct}%`, width: `${segment.widthPct}%` }} />
+              </span>
+              <span className="num">{formatDuration(segment.endMs - segment.startMs)}</span>
+            </div>
+          ))}
+          <div className="waterfall-row">
+            <strong>Total</strong>
+            <span className="waterfall-track">
+              <span className="waterfall-bar total" style={{ left: 0, width: "100%" }} />
+            </span>
+            <strong className="num">{formatDuration(timeline.totalMs)}</strong>
+          </div>
+        </div>
+      )}
+      <h3>Lab at arrival</h3>
+      <dl className="stats">
+        <div>
+          <dt>GPU utilization</dt>
+          <dd>{formatPercent(row.gpuUtilizationPct)}</dd>
+        </div>
+        <div>
+          <dt>KV cache</dt>
+          <dd>{formatFraction(row.kvCacheUsage, 1)}</dd>
+        </div>
+        <div>
+          <dt>Engine queue</dt>
+          <dd>{formatNumber(row.backendQueueDepth)}</dd>
+        </div>
+        <div>
+          <dt>Energy</dt>
+          <dd>{formatEnergyWh(row.energyWh)}</dd>
+        </div>
+      </dl>
+      <h3>All fields</h3>
+      <dl className="fields small">
+        {fieldList(row).map(([label, value]) => (
+          <div key={label} style={{ display: "contents" }}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </>
+  );
+}
+
+function fieldList(row: RequestLogRow): [string, string][] {
+  const text = (value: string | number | boolean | null) => (value === null ? MISSING : String(value));
+  return [
+    ["Received", formatDateTime(row.receivedAt)],
+    ["First token", formatDateTime(row.firstTokenAt)],
+    ["Finished", formatDateTime(row.finishedAt)],
+    ["Requested model", text(row.requestedModel)],
+    ["Route", text(row.route)],
+    ["Route reason", text(row.routeReason)],
+    ["Backend", text(row.backend)],
+    ["Mode", text(row.mode)],
+    ["Attempts", text(row.attempts)],
+    ["Stream", row.stream ? "yes" : "no"],
+    ["HTTP status", text(row.status)],
+    ["Outcome", row.outcome],
+    ["Finish reason", text(row.finishReason)],
+    ["Error code", text(row.errorCode)],
+    ["Error message", text(row.errorMessage)],
+    ["Prompt tokens", formatNumber(row.promptTokens)],
+    ["Completion tokens", formatNumber(row.completionTokens)],
+    ["Cached tokens", formatNumber(row.cachedTokens)],
+    ["Queued", formatDuration(row.queueMs)],
+    ["Time to first token", formatDuration(row.ttftMs)],
+    ["Duration", formatDuration(row.durationMs)],
+    ["Client address", text(row.clientAddress)],
+    ["User agent", text(row.userAgent)],
+    ["API key", row.apiKeyName ? `${row.apiKeyName} (${row.apiKeyId ?? "?"})` : text(row.apiKeyId)],
+    ["GPU utilization at arrival", formatPercent(row.gpuUtilizationPct)],
+    ["KV cache at arrival", formatFraction(row.kvCacheUsage, 1)],
+    ["Engine queue at arrival", formatNumber(row.backendQueueDepth)],
+    ["Energy", formatEnergyWh(row.energyWh)],
+  ];
+}

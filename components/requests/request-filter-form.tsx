@@ -1,0 +1,126 @@
+"use client";
+
+import { useState } from "react";
+import { REQUEST_OUTCOMES, type RequestListFilters, type RequestOutcome } from "@/components/hooks/api-types";
+import { EMPTY_FILTER_FORM, filtersFromForm, TIME_RANGE_CHOICES, type RequestFilterForm as FormState } from "./request-filters";
+
+/** The request log's filters; applied on submit (Enter in any field), so typing does not refetch on every key. */
+export function RequestFilterForm({ models, backends, onApply }: { models: string[]; backends: string[]; onApply: (filters: RequestListFilters) => void }) {
+  const [form, setForm] = useState<FormState>(EMPTY_FILTER_FORM);
+  const [error, setError] = useState<string | null>(null);
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((current) => ({ ...current, [key]: value }));
+  const apply = (next: FormState) => {
+    const result = filtersFromForm(next, Date.now());
+    if (!result.ok) {
+      setError(result.error);
+      return;
+    }
+    setError(null);
+    onApply(result.filters);
+  };
+  const toggleOutcome = (outcome: RequestOutcome, on: boolean) => set("outcomes", on ? [...form.outcomes, outcome] : form.outcomes.filter((o) => o !== outcome));
+
+  return (
+    <form
+      className="panel filters"
+      aria-label="Filter requests"
+      data-testid="request-filters"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        apply(form);
+      }}
+    >
+      <label>
+        Time
+        <select value={form.range} onChange={(e) => set("range", e.target.value as FormState["range"])}>
+          {TIME_RANGE_CHOICES.map((choice) => (
+            <option key={choice} value={choice}>
+              {choice === "all" ? "all time" : choice === "custom" ? "custom…" : `last ${choice}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      {form.range === "custom" ? (
+        <>
+          <label>
+            From
+            <input type="datetime-local" value={form.from} onChange={(e) => set("from", e.target.value)} />
+          </label>
+          <label>
+            To
+            <input type="datetime-local" value={form.to} onChange={(e) => set("to", e.target.value)} />
+          </label>
+        </>
+      ) : null}
+      <label>
+        Model
+        <input list="request-filter-models" value={form.model} onChange={(e) => set("model", e.target.value)} size={12} placeholder="any" />
+        <datalist id="request-filter-models">
+          {models.map((m) => (
+            <option key={m} value={m} />
+          ))}
+        </datalist>
+      </label>
+      <label>
+        Backend
+        <select value={form.backend} onChange={(e) => set("backend", e.target.value)}>
+          <option value="">any</option>
+          {backends.map((b) => (
+            <option key={b}>{b}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Client address
+        <input value={form.client} onChange={(e) => set("client", e.target.value)} size={14} placeholder="any" />
+      </label>
+      <label>
+        Status
+        <input value={form.status} onChange={(e) => set("status", e.target.value)} size={9} placeholder="e.g. 200, 503" aria-invalid={error?.startsWith("Status") ?? false} />
+      </label>
+      <label>
+        Stream
+        <select value={form.stream} onChange={(e) => set("stream", e.target.value as FormState["stream"])}>
+          <option value="any">any</option>
+          <option value="true">streamed</option>
+          <option value="false">not streamed</option>
+        </select>
+      </label>
+      <label>
+        Error text
+        <input type="search" value={form.q} onChange={(e) => set("q", e.target.value)} size={14} placeholder="in message or code" />
+      </label>
+      <fieldset>
+        <legend>Outcome</legend>
+        <div className="outcomes">
+          {REQUEST_OUTCOMES.map((outcome) => (
+            <label key={outcome} className="inline small">
+              <input type="checkbox" checked={form.outcomes.includes(outcome)} onChange={(e) => toggleOutcome(outcome, e.target.checked)} />
+              {outcome.replace(/_/g, " ")}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div className="toolbar">
+        <button type="submit" className="primary">
+          Apply filters
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setForm(EMPTY_FILTER_FORM);
+            apply(EMPTY_FILTER_FORM);
+          }}
+        >
+          Reset
+        </button>
+      </div>
+      {error ? (
+        <p className="form-error" role="alert" style={{ flexBasis: "100%" }}>
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}

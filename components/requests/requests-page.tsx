@@ -1,0 +1,105 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { RequestListFilters } from "@/components/hooks/api-types";
+import { queryKeys } from "@/components/hooks/query-keys";
+import { useRequestsQuery, requestFiltersQuery } from "@/components/hooks/queries/use-requests-query";
+import { useRoutesQuery } from "@/components/hooks/queries/use-routes-query";
+import { useLiveEvents } from "@/components/live/live-events-provider";
+import type { LabBusEvent } from "@/lib/events/bus";
+import { Empty, ErrorState, Loading } from "@/components/ui/states";
+import { LiveTail } from "./live-tail";
+import { RequestDetail } from "./request-detail";
+import { RequestFilterForm } from "./request-filter-form";
+import { hasNarrowingFilters } from "./request-filters";
+import { RequestsTable } from "./requests-table";
+
+const FOLLOW_REFRESH_MS = 1_000;
+
+/** The request log: filters, keyset pages ("Load more"), a detail panel, the live tail and a CSV export. */
+export function RequestsPage() {
+  const [filters, setFilters] = useState<RequestListFilters>({});
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [follow, setFollow] = useState(true);
+  const [unseen, setUnseen] = useState(0);
+  const requests = useRequestsQuery(filters);
+  const routes = useRoutesQuery();
+  const queryClient = useQueryClient();
+
+  // Following: finished requests refresh the table (coalesced); not following: count them, refresh on demand.
+  const followRef = useRef(follow);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    followRef.current = follow;
+  }, [follow]);
+  useEffect(() => () => void (refreshTimer.current && clearTimeout(refreshTimer.current)), []);
+  const onEvent = useCallback(
+    (event: LabBusEvent) => {
+      if (event.type !== "request") return;
+      if (!followRef.current) {
+        setUnseen((n) => n + 1);
+        return;
+      }
+      refreshTimer.current ??= setTimeout(() => {
+        refreshTimer.current = null;
+        void queryClient.invalidateQueries({ queryKey: queryKeys.requests.lists() });
+      }, FOLLOW_REFRESH_MS);
+    },
+    [queryClient],
+  );
+  useLiveEvents(onEvent);
+
+  const refresh = () => {
+    setUnseen(0);
+    void queryClient.invalidateQueries({ queryKey: queryKeys.requests.lists() });
+  };
+  const rows = requests.data?.pages.flatMap((page) => page.rows) ?? [];
+  const models = routes.data?.table.map((row) => row.model) ?? [];
+  const backends = routes.data ? Object.keys(routes.data.backends) : [];
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>Requests</h1>
+        <div className="toolbar">
+          <label className="inline">
+            <input type="checkbox" checked={follow} onChange={(e) => (setFollow(e.target.checked), e.target.checked && refresh())} />
+            Follow new requests
+          </label>
+          {!follow && unseen > 0 ? (
+            <button type="button" onClick={refresh} data-testid="show-new-requests">
+              {unseen} new — refresh
+            </button>
+          ) : null}
+          <a className="button" href={`/api/requests/export${requestFiltersQuery(filters)}`} download="switchyard-requests.csv" data-testid="export-csv">
+            Export CSV
+          </a>
+        </div>
+      </div>
+      <RequestFilterForm models={models} backends={backends} onApply={(next) => (setFilters(next), setUnseen(0))} />
+      <div className={`requests-layout${selectedId ? " with-detail" : ""}`}>
+        <div style={{ minWidth: 0 }}>
+          <LiveTail onSelect={setSelectedId} />
+          {requests.isPending ? <Loading label="Loading requests…" /> : null}
+          {requests.error ? <ErrorState title="Cannot read the request log" error={requests.error} onRetry={() => void requests.refetch()} /> : null}
+          {requests.data && rows.length === 0 ? (
+            <Empty>{hasNarrowingFilters(filters) ? "No request matches these filters." : "No requests in this time range."}</Empty>
+          ) : null}
+          {rows.length > 0 ? <RequestsTable rows={rows} selectedId={selectedId} onSelect={setSelectedId} /> : null}
+          <div className="toolbar" style={{ marginTop: 8 }}>
+            <span className="muted small" data-testid="requests-count">
+              {rows.length} request{rows.length === 1 ? "" : "s"} shown{requests.hasNextPage ? ", more available" : ""}
+            </span>
+            {requests.hasNextPage ? (
+              <button type="button" onClick={() => void requests.fetchNextPage()} disabled={requests.isFetchingNextPage}>
+                {requests.isFetchingNextPage ? "Loading…" : "Load more"}
+              </button>
+            ) : null}
+          </div>
+        </div>
+        {selectedId ? <RequestDetail key={selectedId} id={selectedId} onClose={() => setSelectedId(null)} /> : null}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,61 @@
+import type { RequestLogRow } from "@/components/hooks/api-types";
+import { OutcomeBadge } from "@/components/ui/badges";
+import { formatDuration, formatNumber, formatTime, MISSING } from "@/components/ui/format";
+
+/** The request log, newest first; a row's time is a button that opens its detail. */
+export function RequestsTable({ rows, selectedId, onSelect }: { rows: RequestLogRow[]; selectedId: string | null; onSelect: (id: string) => void }) {
+  return (
+    <div className="table-wrap">
+      <table data-testid="requests-table">
+        <caption className="visually-hidden">Requests, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Received</th>
+            <th scope="col">Model</th>
+            <th scope="col">Backend</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Status</th>
+            <th scope="col">Outcome</th>
+            <th scope="col" className="num">
+              Tokens in → out
+            </th>
+            <th scope="col" className="num">
+              TTFT
+            </th>
+            <th scope="col" className="num">
+              Duration
+            </th>
+            <th scope="col">Client</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.id} className="clickable" data-testid={`request-row-${row.id}`} aria-selected={row.id === selectedId} onClick={() => onSelect(row.id)}>
+              <td>
+                <button type="button" className="link-button" onClick={(e) => (e.stopPropagation(), onSelect(row.id))} aria-label={`Show request ${row.id}`} title={row.id}>
+                  {formatTime(row.receivedAt)}
+                </button>
+              </td>
+              <td>
+                {row.requestedModel ?? MISSING}
+                {row.stream ? <span className="muted small"> stream</span> : null}
+              </td>
+              <td>{row.backend ?? MISSING}</td>
+              <td className="muted">{row.endpoint}</td>
+              <td>{row.status ?? MISSING}</td>
+              <td>
+                <OutcomeBadge value={row.outcome} />
+              </td>
+              <td className="num">
+                {formatNumber(row.promptTokens)} → {formatNumber(row.completionTokens)}
+              </td>
+              <td className="num">{formatDuration(row.ttftMs)}</td>
+              <td className="num">{formatDuration(row.durationMs)}</td>
+              <td className="muted">{row.clientAddress ?? MISSING}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

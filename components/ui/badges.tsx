@@ -1,0 +1,35 @@
+import type { BackendState } from "@/components/hooks/api-types";
+
+/** A backend's one-word state, coloured by how worried an operator should be. */
+export function StateBadge({ state, testId }: { state: BackendState | "not in this mode"; testId?: string }) {
+  return (
+    <span className={`badge state-${state.replace(/ /g, "-")}`} data-testid={testId}>
+      {state}
+    </span>
+  );
+}
+
+const outcomeTone: Record<string, string> = {
+  served: "ok",
+  open: "info",
+  running: "info",
+  succeeded: "ok",
+  skipped: "muted",
+  client_abort: "muted",
+  bad_request: "warn",
+  rejected: "warn",
+  rolled_back: "warn",
+  interrupted: "warn",
+  timeout: "bad",
+  upstream_error: "bad",
+  failed: "bad",
+};
+
+/** An outcome or status word (request outcomes, operation and step statuses). */
+export function OutcomeBadge({ value, testId }: { value: string; testId?: string }) {
+  return (
+    <span className={`badge tone-${outcomeTone[value] ?? "muted"}`} data-testid={testId}>
+      {value.replace(/_/g, " ")}
+    </span>
+  );
+}
