@@ -32,7 +32,7 @@ describe("live GPU samples", () => {
 });
 
 describe("live requests", () => {
-  const request = (id: string): LiveRequest => ({ id, outcome: "served", status: 200, backend: "qwen-7b", requestedModel: "fast", seenAt: 0 });
+  const request = (id: string): LiveRequest => ({ id, receivedAt: "2026-11-27T12:00:00.000Z", outcome: "served", status: 200, backend: "qwen-7b", requestedModel: "fast", seenAt: 0 });
 
   test("newest first, bounded, each id once", () => {
     let list: LiveRequest[] = [];

@@ -21,7 +21,7 @@ export function LiveTail({ onSelect }: { onSelect: (id: string) => void }) {
           {requests.slice(0, SHOWN).map((r) => (
             <li key={r.id}>
               <button type="button" onClick={() => onSelect(r.id)} data-testid={`live-request-${r.id}`} aria-label={`Show request ${r.id}`}>
-                <span className="muted">{formatTime(r.seenAt)}</span>
+                <span className="muted">{formatTime(Date.parse(r.receivedAt))}</span>
                 <span>{r.requestedModel ?? MISSING}</span>
                 <span className="muted">→ {r.backend ?? MISSING}</span>
                 <span>{r.status ?? MISSING}</span>

@@ -263,7 +263,7 @@ async function startSwitchyard(): Promise<Switchyard> {
     backendState: (id) => telemetry.stateFor(id, config().backends[id]?.gpus ?? []),
     onFinished: (record) => {
       metrics.observe(record);
-      bus.publish("request", { id: record.id, outcome: record.outcome, status: record.status, backend: record.backend, requestedModel: record.requestedModel });
+      bus.publish("request", { id: record.id, receivedAt: record.receivedAt.toISOString(), outcome: record.outcome, status: record.status, backend: record.backend, requestedModel: record.requestedModel });
     },
     isDraining: () => draining,
   });

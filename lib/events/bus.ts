@@ -16,9 +16,18 @@ export interface LabEventMap {
   /** One telemetry tick of every GPU. */
   gpu_samples: { samples: GpuSample[] };
   /** One scrape of a backend's vLLM metrics. */
-  backend_sample: { backendId: string; at: number; running: number | null; waiting: number | null; kvCacheUsage: number | null; generationTokensPerSecond: number | null };
+  backend_sample: {
+    backendId: string;
+    at: number;
+    running: number | null;
+    waiting: number | null;
+    kvCacheUsage: number | null;
+    generationTokensPerSecond: number | null;
+    ttftP50Ms: number | null;
+    ttftP95Ms: number | null;
+  };
   /** A request finished (for the live tail). */
-  request: { id: string; outcome: string; status: number | null; backend: string | null; requestedModel: string | null };
+  request: { id: string; receivedAt: string; outcome: string; status: number | null; backend: string | null; requestedModel: string | null };
 }
 
 export type LabEventName = keyof LabEventMap;

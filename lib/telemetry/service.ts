@@ -192,6 +192,8 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       waiting: sample.waiting,
       kvCacheUsage: sample.kvCacheUsage,
       generationTokensPerSecond: point.generationTokensPerSecond,
+      ttftP50Ms: point.ttftP50Ms,
+      ttftP95Ms: point.ttftP95Ms,
     });
   };
 
