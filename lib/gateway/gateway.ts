@@ -91,21 +91,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const mode = deps.lab.currentMode();
     ctx.record.mode = mode;
 
-    if (endpoint === "models" || endpoint === "model") {
-      const cards = listModelCards(config, mode).filter((card) => principal.allowedModels?.includes(card.id) ?? true);
-      if (endpoint === "models") return served(ctx, { object: "list", data: cards });
-      const card = cards.find((c) => c.id === modelId);
-      ctx.record.requestedModel = modelId ?? null;
-      if (!card) throw new GatewayError("model_not_found", `The model \`${modelId}\` does not exist in the current mode (${mode}).`, { param: "model" });
-      return served(ctx, card);
-    }
+    if (endpoint === "models" || endpoint === "model") return serveModelCards(ctx, config, mode, principal, endpoint, modelId);
 
     const spec = proxiedEndpoints[endpoint];
     const raw = await readJsonBody(request, config.gateway.maxBodyBytes);
-    if (raw && typeof raw === "object" && typeof (raw as { model?: unknown }).model === "string") {
-      ctx.record.requestedModel = (raw as { model: string }).model;
-    }
-    const body = validateBody(spec.schema as z.ZodType<Record<string, unknown>>, raw);
+    const withModel = withDefaultModel(raw, principal);
+    const requested = isRecord(withModel) ? withModel.model : undefined;
+    if (typeof requested === "string") ctx.record.requestedModel = requested;
+    const body = validateBody(spec.schema as z.ZodType<Record<string, unknown>>, withModel);
     const stream = body.stream === true;
     ctx.record.stream = stream;
     const streamOptions = body.stream_options as { include_usage?: boolean | null } | null | undefined;
@@ -117,17 +110,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // Prompt capture is off unless the operator turned it on, globally or for this key. Only the body is kept:
     // never headers, so never the key.
     const captureBytes = config.requestLog.captureBodies || principal.captureBodies ? config.requestLog.captureMaxBytes : 0;
-    if (captureBytes > 0) ctx.record.requestBody = truncateToBytes(JSON.stringify(raw), captureBytes);
-    if (principal.keyId) {
-      try {
-        const releaseKey = deps.keyLimits.acquire(principal.keyId, { concurrency: principal.concurrency, requestsPerMinute: principal.requestsPerMinute });
-        ctx.whenFinished(releaseKey);
-      } catch (error) {
-        if (!(error instanceof AdmissionError)) throw error;
-        const what = error.code === "key_rate" ? "requests per minute" : "requests in flight";
-        throw new GatewayError("rate_limited", `This API key is at its limit of ${what}; retry in ${error.retryAfterSeconds} s.`, { retryAfterSeconds: error.retryAfterSeconds });
-      }
-    }
+    if (captureBytes > 0) ctx.record.requestBody = truncateToBytes(JSON.stringify(withModel), captureBytes);
+    if (principal.keyId) ctx.whenFinished(acquireKeyLimits(deps.keyLimits, principal.keyId, principal));
 
     const signals = {
       promptChars: promptChars(body),
@@ -187,6 +171,45 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
     },
   };
+}
+
+function serveModelCards(
+  ctx: RequestContext,
+  config: LabConfig,
+  mode: string,
+  principal: Principal,
+  endpoint: "models" | "model",
+  modelId: string | undefined,
+): Response {
+  const cards = listModelCards(config, mode).filter((card) => principal.allowedModels?.includes(card.id) ?? true);
+  if (endpoint === "models") return served(ctx, { object: "list", data: cards });
+  ctx.record.requestedModel = modelId ?? null;
+  const card = cards.find((c) => c.id === modelId);
+  if (!card) throw new GatewayError("model_not_found", `The model \`${modelId}\` does not exist in the current mode (${mode}).`, { param: "model" });
+  return served(ctx, card);
+}
+
+/** A request without a model gets its key's default model, when the key has one. */
+function withDefaultModel(raw: unknown, principal: Principal): unknown {
+  if (!isRecord(raw) || raw.model !== undefined || !principal.defaultModel) return raw;
+  return { ...raw, model: principal.defaultModel };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The key's own limits (in flight, per minute); returns the release, or throws 429 with Retry-After. */
+function acquireKeyLimits(keyLimits: KeyLimiter, keyId: string, principal: Principal): () => void {
+  try {
+    return keyLimits.acquire(keyId, { concurrency: principal.concurrency, requestsPerMinute: principal.requestsPerMinute });
+  } catch (error) {
+    if (!(error instanceof AdmissionError)) throw error;
+    const what = error.code === "key_rate" ? "requests per minute" : "requests in flight";
+    throw new GatewayError("rate_limited", `This API key is at its limit of ${what}; retry in ${error.retryAfterSeconds} s.`, {
+      retryAfterSeconds: error.retryAfterSeconds,
+    });
+  }
 }
 
 const knownEndpoints = "GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /tokenize and /detokenize";

@@ -9,7 +9,7 @@ import { parseLabConfig } from "@/lib/config/parse";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
-import { createGateway, type Gateway } from "@/lib/gateway/gateway";
+import { createGateway, type Gateway, type GatewayDeps } from "@/lib/gateway/gateway";
 import { UpstreamPools } from "@/lib/gateway/upstream";
 import { BackendHealth } from "@/lib/lab/backend-health";
 import type { SimulatorOptionsInput } from "@/lib/sim/options";
@@ -38,6 +38,8 @@ export interface HarnessOptions {
   requestLog?: Record<string, unknown>;
   /** Folder for the database (default: a new temp folder). */
   dbDir?: string;
+  /** Replaces the gateway's authentication step (e.g. a fixed principal). */
+  authenticate?: GatewayDeps["authenticate"];
 }
 
 export interface GatewayHarness {
@@ -126,6 +128,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       pools,
       inFlight,
       sink: requestLog,
+      authenticate: options.authenticate,
     });
 
     const server: FetchServer = await serveFetchHandler((request) => {
