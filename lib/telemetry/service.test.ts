@@ -345,6 +345,8 @@ describe("telemetry service: backends", () => {
       waiting: 0,
       kvCacheUsage: 0,
       generationTokensPerSecond: 40,
+      ttftP50Ms: latest.ttftP50Ms,
+      ttftP95Ms: latest.ttftP95Ms,
     });
 
     // Six minutes on, steady scrapes with nothing new: the old observations leave the window.
