@@ -20,6 +20,7 @@ const sections = [
   { href: "/requests", label: "Requests" },
   { href: "/backends", label: "Backends" },
   { href: "/modes", label: "Modes" },
+  { href: "/keys", label: "Keys" },
 ];
 
 /** The console frame: the react-query client and the one live event stream every page shares, and navigation. */

@@ -1,9 +1,12 @@
 /**
- * The admin API's payloads as the browser receives them. Most types come from lib/api (type-only imports, erased
- * at build); the database rows are restated here with dates as ISO strings because components may not import
- * lib/db, and JSON turns its Date fields into strings anyway.
+ * The admin API's payloads as the browser receives them. The types come from lib/api (type-only imports, erased
+ * at build), which exports each database row's JSON shape (`…Json`: dates as ISO strings), so components never
+ * restate a row and never import lib/db.
  */
 import type { BackendHistoryPoint, GpuHistoryResponse, HistoryRange } from "@/lib/api/history";
+import type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey } from "@/lib/api/keys";
+import type { LabEventJson, ModeSwitchJson, ModeSwitchStepJson } from "@/lib/api/lab";
+import type { RequestLogJson, RequestLogPageJson } from "@/lib/api/requests";
 import type { RoutingView } from "@/lib/api/routing";
 import type { BackendState, BackendStatus, LabStatus } from "@/lib/api/status";
 import type { LabEventMap } from "@/lib/events/bus";
@@ -11,6 +14,7 @@ import type { OperationView } from "@/lib/lab/controller";
 import type { GpuSample } from "@/lib/telemetry/types";
 
 export type { BackendHistoryPoint, BackendState, BackendStatus, GpuHistoryResponse, GpuSample, HistoryRange, LabEventMap, LabStatus, OperationView, RoutingView };
+export type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey, LabEventJson, ModeSwitchJson, ModeSwitchStepJson, RequestLogJson, RequestLogPageJson };
 
 export type GpuHistoryPoint = GpuHistoryResponse["gpus"][number]["points"][number];
 
@@ -39,81 +43,13 @@ export interface Page<Row> {
 export const REQUEST_OUTCOMES = ["open", "served", "client_abort", "upstream_error", "timeout", "rejected", "bad_request", "interrupted"] as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
-/** One row of the request log (prisma/schema.prisma's RequestLog) as JSON. */
-export interface RequestLogRow {
-  id: string;
-  receivedAt: string;
-  firstTokenAt: string | null;
-  finishedAt: string | null;
-  clientAddress: string | null;
-  userAgent: string | null;
-  method: string;
-  endpoint: string;
-  requestedModel: string | null;
-  route: string | null;
-  routeReason: string | null;
-  backend: string | null;
-  mode: string | null;
-  stream: boolean;
-  status: number | null;
-  outcome: string;
-  errorCode: string | null;
-  errorMessage: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  cachedTokens: number | null;
-  ttftMs: number | null;
-  durationMs: number | null;
-  queueMs: number | null;
-  finishReason: string | null;
-  attempts: number;
-  apiKeyId: string | null;
-  apiKeyName: string | null;
-  gpuUtilizationPct: number | null;
-  kvCacheUsage: number | null;
-  backendQueueDepth: number | null;
-  energyWh: number | null;
-}
+/** The console's earlier names for the wire types; new code imports the lib/api names. */
+export type RequestLogRow = RequestLogJson;
+export type ModeSwitchRow = ModeSwitchJson;
+export type ModeSwitchStepRow = ModeSwitchStepJson;
+export type LabEventRow = LabEventJson;
 
-export type OperationKind = "mode_switch" | "restart";
-
-export interface ModeSwitchStepRow {
-  id: number;
-  switchId: string;
-  position: number;
-  name: string;
-  status: string;
-  detail: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-/** A recorded lab operation (mode switch or restart) with its steps. */
-export interface ModeSwitchRow {
-  id: string;
-  kind: OperationKind;
-  fromMode: string | null;
-  toMode: string | null;
-  backendId: string | null;
-  requestedBy: string;
-  status: string;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  steps: ModeSwitchStepRow[];
-}
-
-export interface LabEventRow {
-  id: number;
-  at: string;
-  kind: string;
-  severity: "info" | "warning" | "error";
-  backendId: string | null;
-  message: string;
-  detail: string | null;
-}
+export type OperationKind = ModeSwitchJson["kind"];
 
 export type ActivateModeResult = { status: "already_active" } | { status: "started"; operationId: string };
 export type RestartBackendResult = { status: "started"; operationId: string };

@@ -16,6 +16,7 @@ export const queryKeys = {
     logs: (id: string, tail: number) => ["backends", id, "logs", tail] as const,
   },
   routes: () => ["routes"] as const,
+  keys: () => ["keys"] as const,
   requests: {
     all: () => ["requests"] as const,
     lists: () => ["requests", "list"] as const,

@@ -1,10 +1,11 @@
 "use client";
 
 import { useRequestQuery } from "@/components/hooks/queries/use-request-query";
-import type { RequestLogRow } from "@/components/hooks/api-types";
+import type { RequestLogJson } from "@/components/hooks/api-types";
 import { OutcomeBadge } from "@/components/ui/badges";
 import { formatDateTime, formatDuration, formatEnergyWh, formatFraction, formatNumber, formatPercent, MISSING } from "@/components/ui/format";
 import { ErrorState, Loading } from "@/components/ui/states";
+import { displayCapturedBody } from "./captured-body";
 import { requestTimeline } from "./request-timeline";
 
 /** Everything logged about one request: timings as a waterfall, the lab's state when it arrived, every field. */
@@ -28,7 +29,7 @@ export function RequestDetail({ id, onClose }: { id: string; onClose: () => void
   );
 }
 
-function RequestFields({ row }: { row: RequestLogRow }) {
+function RequestFields({ row }: { row: RequestLogJson }) {
   const timeline = requestTimeline(row);
   return (
     <>
@@ -82,6 +83,9 @@ function RequestFields({ row }: { row: RequestLogRow }) {
           <dd>{formatEnergyWh(row.energyWh)}</dd>
         </div>
       </dl>
+      <h3>Captured bodies</h3>
+      <CapturedBody label="Request body" kind="request" body={row.requestBody} />
+      <CapturedBody label="Response body" kind="response" body={row.responseBody} />
       <h3>All fields</h3>
       <dl className="fields small">
         {fieldList(row).map(([label, value]) => (
@@ -95,7 +99,31 @@ function RequestFields({ row }: { row: RequestLogRow }) {
   );
 }
 
-function fieldList(row: RequestLogRow): [string, string][] {
+/** A body stored by prompt capture, folded away until asked for (they can be long and may be sensitive). */
+function CapturedBody({ label, kind, body }: { label: string; kind: "request" | "response"; body: string | null }) {
+  const testId = `request-detail-${kind}-body`;
+  if (body === null) {
+    return (
+      <p className="small" data-testid={testId}>
+        {label}: <span className="muted">not captured</span>
+      </p>
+    );
+  }
+  const shown = displayCapturedBody(body, kind);
+  return (
+    <details data-testid={testId}>
+      <summary className="small">
+        {label} <span className="muted">({formatNumber(body.length)} characters{shown.json ? ", JSON" : ""})</span>
+      </summary>
+      {/* Focusable so the scrollable block can be scrolled from the keyboard. */}
+      <pre className="logs" tabIndex={0} aria-label={label}>
+        {shown.text}
+      </pre>
+    </details>
+  );
+}
+
+function fieldList(row: RequestLogJson): [string, string][] {
   const text = (value: string | number | boolean | null) => (value === null ? MISSING : String(value));
   return [
     ["Received", formatDateTime(row.receivedAt)],

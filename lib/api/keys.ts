@@ -29,6 +29,11 @@ export interface CreatedApiKey {
   apiKey: ApiKeyView;
 }
 
+/** GET /api/keys as JSON. */
+export interface ApiKeyListView {
+  rows: ApiKeyView[];
+}
+
 function toView(key: ApiKeySummary, now: Date = new Date()): ApiKeyView {
   return {
     ...key,

@@ -1,9 +1,24 @@
 import { z } from "zod";
 import { getSwitchyard, type Switchyard } from "@/lib/app/switchyard";
-import { getModeSwitch, listModeSwitches } from "@/lib/db/queries/mode-switches";
-import { listLabEvents } from "@/lib/db/queries/lab-events";
+import { getModeSwitch, listModeSwitches, type ModeSwitch, type ModeSwitchKind, type ModeSwitchStep } from "@/lib/db/queries/mode-switches";
+import { listLabEvents, type LabEvent, type LabEventSeverity } from "@/lib/db/queries/lab-events";
 import { LabNotFoundError } from "@/lib/lab/errors";
 import { accepted, adminRoute, ApiError, readJson, WithStatus, type RouteParams } from "./envelope";
+
+// The rows below as the browser receives them: JSON turns dates into ISO strings. `kind` and `severity` are
+// stored as text but only ever written from the unions named here.
+
+export type ModeSwitchStepJson = Omit<ModeSwitchStep, "startedAt" | "finishedAt"> & { startedAt: string; finishedAt: string | null };
+
+/** A recorded lab operation (mode switch or restart) with its steps, as JSON. */
+export type ModeSwitchJson = Omit<ModeSwitch, "kind" | "startedAt" | "finishedAt"> & {
+  kind: ModeSwitchKind;
+  startedAt: string;
+  finishedAt: string | null;
+  steps: ModeSwitchStepJson[];
+};
+
+export type LabEventJson = Omit<LabEvent, "at" | "severity"> & { at: string; severity: LabEventSeverity };
 
 /** Operations that start and stop containers need the container engine: refuse them up front when it is unreachable. */
 async function assertRuntimeReachable(switchyard: Switchyard): Promise<void> {

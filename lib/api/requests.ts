@@ -4,6 +4,19 @@ import { getRequestLog, listRequestLogs, type RequestLog, type RequestLogFilters
 import { REQUEST_LOG_OUTCOMES } from "@/lib/db/request-log-writer";
 import { adminRoute, ApiError, type RouteParams } from "./envelope";
 
+/** A request-log row as the browser receives it: JSON turns its dates into ISO strings. */
+export type RequestLogJson = Omit<RequestLog, "receivedAt" | "firstTokenAt" | "finishedAt"> & {
+  receivedAt: string;
+  firstTokenAt: string | null;
+  finishedAt: string | null;
+};
+
+/** GET /api/requests as JSON: one page of rows, newest first. */
+export interface RequestLogPageJson {
+  rows: RequestLogJson[];
+  nextCursor: string | null;
+}
+
 const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
 
 const filtersQuery = z.object({

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { fetchApi } from "../api-client";
-import type { ModeSwitchRow } from "../api-types";
+import type { ModeSwitchJson } from "../api-types";
 import { queryKeys } from "../query-keys";
 
 /**
@@ -10,7 +10,7 @@ import { queryKeys } from "../query-keys";
 export function useModeSwitchQuery(id: string | null) {
   return useQuery({
     queryKey: queryKeys.switches.detail(id ?? ""),
-    queryFn: ({ signal }) => fetchApi<ModeSwitchRow>(`/api/modes/switches/${encodeURIComponent(id ?? "")}`, signal),
+    queryFn: ({ signal }) => fetchApi<ModeSwitchJson>(`/api/modes/switches/${encodeURIComponent(id ?? "")}`, signal),
     enabled: id !== null,
     retry: 5,
     retryDelay: 300,

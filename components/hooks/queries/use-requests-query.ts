@@ -1,6 +1,6 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { fetchApi, toQueryString } from "../api-client";
-import type { Page, RequestListFilters, RequestLogRow } from "../api-types";
+import type { RequestListFilters, RequestLogPageJson } from "../api-types";
 import { queryKeys } from "../query-keys";
 
 export const REQUESTS_PAGE_SIZE = 50;
@@ -21,8 +21,8 @@ export function requestFiltersQuery(filters: RequestListFilters, extra: Record<s
   });
 }
 
-function fetchRequestPage(filters: RequestListFilters, limit: number, cursor: string | null, signal: AbortSignal): Promise<Page<RequestLogRow>> {
-  return fetchApi<Page<RequestLogRow>>(`/api/requests${requestFiltersQuery(filters, { limit, cursor: cursor ?? undefined })}`, signal);
+function fetchRequestPage(filters: RequestListFilters, limit: number, cursor: string | null, signal: AbortSignal): Promise<RequestLogPageJson> {
+  return fetchApi<RequestLogPageJson>(`/api/requests${requestFiltersQuery(filters, { limit, cursor: cursor ?? undefined })}`, signal);
 }
 
 /** GET /api/requests with keyset pagination: each "Load more" fetches the page after the last cursor. */
