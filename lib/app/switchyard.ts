@@ -109,45 +109,7 @@ async function startSwitchyard(): Promise<Switchyard> {
   const runtime = createRuntime(config, env.DOCKER_HOST);
   const inFlight = new InFlightTracker();
 
-  // Telemetry and health start before the controller exists; they read the mode and the gate through these.
-  let currentMode = (): string => initialMode;
-  let isAdmitting = (_backendId: string): boolean => true;
-
-  const telemetry = createTelemetryService({
-    config,
-    bus,
-    intervalMs: config().telemetry.intervalMs,
-    nvidiaSmiCommand: config().telemetry.nvidiaSmiPath,
-    dcgmUrl: config().telemetry.dcgmUrl,
-    simulatedLoads: () => simulatedLoads(config(), runtime, inFlight),
-    backendsToScrape: () => backendsOfMode(config(), currentMode()).flatMap((id) => (config().backends[id] ? [{ id, url: config().backends[id]!.url }] : [])),
-    persist: {
-      gpu: async (rows) => void (await insertGpuSamples(rows, prisma)),
-      backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), prisma)),
-    },
-  });
-  telemetry.start();
-
-  // Only real transitions are lab events: ready -> failing and failing -> ready, not a backend still loading.
-  const everReady = new Set<string>();
-  const health = new BackendHealth({
-    config,
-    backendsToWatch: () => backendsOfMode(config(), currentMode()).filter((id) => isAdmitting(id)),
-    onChange: (id, status) => {
-      bus.publish("status", { reason: `health ${id}` });
-      const wasReady = everReady.has(id);
-      if (status.state === "ready") everReady.add(id);
-      if (wasReady && status.state !== "unknown") {
-        labEvents({
-          kind: "health_change",
-          severity: status.state === "ready" ? "info" : "warning",
-          backendId: id,
-          message: `${id} is ${status.state}${status.reason ? `: ${status.reason}` : ""}`,
-        });
-      }
-    },
-  });
-
+  // The controller reads telemetry (GPU memory) only while an operation runs, after everything below has started.
   const timings = config().lab;
   const lab = new LabController({
     config,
@@ -169,8 +131,42 @@ async function startSwitchyard(): Promise<Switchyard> {
     bus,
     initialMode,
   });
-  currentMode = () => lab.currentMode();
-  isAdmitting = (id) => lab.isAdmitting(id);
+
+  const telemetry = createTelemetryService({
+    config,
+    bus,
+    intervalMs: config().telemetry.intervalMs,
+    nvidiaSmiCommand: config().telemetry.nvidiaSmiPath,
+    dcgmUrl: config().telemetry.dcgmUrl,
+    simulatedLoads: () => simulatedLoads(config(), runtime, inFlight),
+    backendsToScrape: () => backendsOfMode(config(), lab.currentMode()).flatMap((id) => (config().backends[id] ? [{ id, url: config().backends[id]!.url }] : [])),
+    persist: {
+      gpu: async (rows) => void (await insertGpuSamples(rows, prisma)),
+      backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), prisma)),
+    },
+  });
+  telemetry.start();
+
+  // Only real transitions are lab events: ready -> failing and failing -> ready, not a backend still loading.
+  const everReady = new Set<string>();
+  const health = new BackendHealth({
+    config,
+    backendsToWatch: () => backendsOfMode(config(), lab.currentMode()).filter((id) => lab.isAdmitting(id)),
+    onChange: (id, status) => {
+      bus.publish("status", { reason: `health ${id}` });
+      const wasReady = everReady.has(id);
+      if (status.state === "ready") everReady.add(id);
+      if (wasReady && status.state !== "unknown") {
+        labEvents({
+          kind: "health_change",
+          severity: status.state === "ready" ? "info" : "warning",
+          backendId: id,
+          message: `${id} is ${status.state}${status.reason ? `: ${status.reason}` : ""}`,
+        });
+      }
+    },
+  });
+
   bus.subscribe((event) => {
     if (event.type === "operation_done") {
       labEvents({
