@@ -221,4 +221,12 @@ describe("routes and history", () => {
     expect(history.body.data?.gpus[0]?.points.length).toBeGreaterThan(5);
     expect((await api("/api/gpus/history?range=3y")).status).toBe(400);
   });
+
+  test("a malformed page cursor is a 400 on every paged list", async () => {
+    for (const path of ["/api/requests", "/api/modes/switches", "/api/lab-events"]) {
+      const response = await api(`${path}?cursor=not-a-cursor`);
+      expect(response.status, path).toBe(400);
+      expect(response.body.error?.message, path).toContain("cursor");
+    }
+  });
 });

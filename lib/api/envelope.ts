@@ -1,6 +1,6 @@
 import { ZodError } from "zod";
 import { requireAdmin } from "@/lib/auth/admin-access";
-import { InvalidRequestLogCursorError } from "@/lib/db/queries/request-logs";
+import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
 import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "@/lib/lab/errors";
 import { BrandedError } from "@/lib/errors/branded-error";
 
@@ -55,7 +55,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof LabNotFoundError) return new ApiError("not_found", error.message);
   if (error instanceof OperationConflictError) return new ApiError("conflict", error.message);
   if (error instanceof LabInvalidRequestError) return new ApiError("bad_request", error.message);
-  if (error instanceof InvalidRequestLogCursorError) return new ApiError("bad_request", error.message);
+  if (error instanceof InvalidCursorError) return new ApiError("bad_request", error.message);
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     return new ApiError("bad_request", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);

@@ -8,10 +8,10 @@ import { applyMigrations } from "@/lib/db/migrate";
 import {
   applyRequestLogRetention,
   getRequestLog,
-  InvalidRequestLogCursorError,
   listRequestLogs,
   type RequestLogFilters,
 } from "@/lib/db/queries/request-logs";
+import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
 import { createRequestLogWriter, type RequestLogOutcome } from "@/lib/db/request-log-writer";
 
 const migrationsDir = path.resolve(import.meta.dirname, "../../../prisma/migrations");
@@ -184,7 +184,7 @@ describe("listRequestLogs and getRequestLog (through the process-wide client)", 
   });
 
   test("a tampered cursor is refused with a typed error", async () => {
-    await expect(listRequestLogs({ cursor: "not-a-cursor" })).rejects.toBeInstanceOf(InvalidRequestLogCursorError);
+    await expect(listRequestLogs({ cursor: "not-a-cursor" })).rejects.toBeInstanceOf(InvalidCursorError);
     const wrongShape = Buffer.from(JSON.stringify({ a: 1 })).toString("base64url");
     await expect(listRequestLogs({ cursor: wrongShape })).rejects.toMatchObject({ code: "invalid_cursor" });
   });

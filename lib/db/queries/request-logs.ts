@@ -2,7 +2,7 @@ import { getPrisma, type PrismaClient } from "@/lib/db/client";
 import type { Prisma, RequestLog } from "@/lib/db/generated/prisma/client";
 import type { RequestLogOutcome } from "@/lib/db/request-log-writer";
 import { toDbTimestamp } from "@/lib/db/timestamps";
-import { BrandedError } from "@/lib/errors/branded-error";
+import { decodeKeysetCursor, encodeKeysetCursor } from "./keyset-cursor";
 
 export type { RequestLog };
 
@@ -34,35 +34,6 @@ export type ListRequestLogsParams = {
 
 export type RequestLogPage = { rows: RequestLog[]; nextCursor: string | null };
 
-export class InvalidRequestLogCursorError extends BrandedError {
-  static override readonly brand = "switchyard.InvalidRequestLogCursorError";
-  override readonly name = "InvalidRequestLogCursorError";
-  readonly code = "invalid_cursor";
-  constructor() {
-    super("The request-log cursor is malformed; start again from the first page.");
-  }
-}
-
-type Cursor = { receivedAt: Date; id: string };
-
-// Opaque to clients: the (receivedAt, id) of the last row of the page, base64url so it fits in a URL.
-function encodeCursor(row: Pick<RequestLog, "receivedAt" | "id">): string {
-  return Buffer.from(JSON.stringify([row.receivedAt.toISOString(), row.id]), "utf8").toString("base64url");
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
-      const receivedAt = new Date(value[0]);
-      if (!Number.isNaN(receivedAt.getTime())) return { receivedAt, id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidRequestLogCursorError();
-}
-
 const oneOrMany = <T>(value: T | T[]) => (Array.isArray(value) ? { in: value } : value);
 
 function whereForFilters(filters: RequestLogFilters): Prisma.RequestLogWhereInput[] {
@@ -89,7 +60,8 @@ export async function listRequestLogs(
   const limit = Math.min(Math.max(Math.floor(params.limit ?? DEFAULT_REQUEST_LOG_PAGE_SIZE), 1), MAX_REQUEST_LOG_PAGE_SIZE);
   const where = whereForFilters(params.filters ?? {});
   if (params.cursor) {
-    const after = decodeCursor(params.cursor);
+    const position = decodeKeysetCursor(params.cursor, "string");
+    const after = { receivedAt: position.at, id: position.id };
     where.push({
       OR: [{ receivedAt: { lt: after.receivedAt } }, { receivedAt: after.receivedAt, id: { lt: after.id } }],
     });
@@ -102,7 +74,7 @@ export async function listRequestLogs(
   const hasMore = rows.length > limit;
   const page = hasMore ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
-  return { rows: page, nextCursor: hasMore && last ? encodeCursor(last) : null };
+  return { rows: page, nextCursor: hasMore && last ? encodeKeysetCursor({ at: last.receivedAt, id: last.id }) : null };
 }
 
 export async function getRequestLog(id: string, prisma: PrismaClient = getPrisma()): Promise<RequestLog | null> {
