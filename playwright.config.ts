@@ -2,6 +2,9 @@ import fs from "node:fs";
 import { defineConfig } from "@playwright/test";
 
 const port = 3100;
+/** The instance that asks for a password (e2e/console-sign-in.spec.ts). */
+export const authPort = 3101;
+export const adminPassword = "e2e-admin-password";
 // Browsers cannot be downloaded here: use Debian's Chromium when it is installed, else Playwright's own.
 const systemChromium = "/usr/bin/chromium";
 const launchOptions = fs.existsSync(systemChromium)
@@ -23,14 +26,32 @@ export default defineConfig({
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
-  webServer: {
-    // The built app on its own simulated lab (ports and load times of e2e/switchyard.e2e.yaml), fresh database.
-    // The config is a copy: the routing page writes to it.
-    command: "rm -rf .tmp/e2e && mkdir -p .tmp/e2e && cp e2e/switchyard.e2e.yaml .tmp/e2e/switchyard.yaml && npm run build && npm start",
-    url: `http://127.0.0.1:${port}/readyz`,
-    env: { PORT: String(port), SWITCHYARD_CONFIG: ".tmp/e2e/switchyard.yaml", SWITCHYARD_DB: ".tmp/e2e/switchyard.db" },
-    timeout: 240_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-  },
+  webServer: [
+    {
+      // The built app on its own simulated lab (ports and load times of e2e/switchyard.e2e.yaml), fresh database.
+      // The config is a copy: the routing page writes to it.
+      command: "rm -rf .tmp/e2e && mkdir -p .tmp/e2e && cp e2e/switchyard.e2e.yaml .tmp/e2e/switchyard.yaml && npm run build && npm start",
+      url: `http://127.0.0.1:${port}/readyz`,
+      env: { PORT: String(port), SWITCHYARD_CONFIG: ".tmp/e2e/switchyard.yaml", SWITCHYARD_DB: ".tmp/e2e/switchyard.db" },
+      timeout: 240_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+    },
+    {
+      // A second instance of the same build (Playwright starts the servers in turn, so the build is done) with an
+      // admin password, for the sign-in flow; its simulators on ports of their own.
+      command:
+        "rm -rf .tmp/e2e-auth && mkdir -p .tmp/e2e-auth && sed 's/:2800/:2900/' e2e/switchyard.e2e.yaml > .tmp/e2e-auth/switchyard.yaml && npm start",
+      url: `http://127.0.0.1:${authPort}/readyz`,
+      env: {
+        PORT: String(authPort),
+        SWITCHYARD_CONFIG: ".tmp/e2e-auth/switchyard.yaml",
+        SWITCHYARD_DB: ".tmp/e2e-auth/switchyard.db",
+        SWITCHYARD_ADMIN_PASSWORD: adminPassword,
+      },
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+    },
+  ],
 });

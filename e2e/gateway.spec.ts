@@ -22,7 +22,7 @@ test("the lab comes up on the simulated backends and serves fast, reasoning and 
   }
 });
 
-test("a stream through Next.js arrives in pieces, not buffered, and ends with [DONE]", async ({ baseURL }) => {
+test("a stream through the built app arrives in pieces, not buffered, and ends with [DONE]", async ({ baseURL }) => {
   const response = await fetch(`${baseURL}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -74,4 +74,11 @@ test("bad input gets an OpenAI-shaped 4xx", async ({ request }) => {
   const route = await request.get("/v1/does-not-exist");
   expect(route.status()).toBe(404);
   expect((await route.json()).error.type).toBe("invalid_request_error");
+});
+
+test("lab errors keep their status through Next's separately bundled routes (404 and 400, not 500)", async ({ request }) => {
+  expect((await request.post("/api/modes/turbo/activate")).status()).toBe(404);
+  expect((await request.post("/api/backends/nope/restart")).status()).toBe(404);
+  expect((await request.post("/api/backends/qwen-32b/restart")).status()).toBe(400);
+  expect((await request.get("/api/modes/switches?cursor=garbage")).status()).toBe(400);
 });
