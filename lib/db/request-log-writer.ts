@@ -75,7 +75,7 @@ export type RequestLogWriterStats = {
 };
 
 export type RequestLogWriter = {
-  /** Queues an entry. Synchronous and O(1); never throws, never waits. */
+  /** Queues an entry (kept as given until the next flush: pass a copy you will not change). Synchronous and O(1); never throws, never waits. */
   record(entry: RequestLogEntry): void;
   stats(): RequestLogWriterStats;
   /** Writes everything queued now. Never rejects; failures show in stats(). */
@@ -153,7 +153,7 @@ const timestamp = (date: Date | null | undefined): string | null => (date ? toDb
 const finiteOrNull = (value: number | null | undefined): number | null =>
   typeof value === "number" && Number.isFinite(value) ? value : null;
 
-/** Converts at record time: a malformed entry is rejected alone, and later mutation by the caller is harmless. */
+/** Converts at flush time: a malformed entry is rejected alone. */
 function toRow(entry: RequestLogEntry): Row {
   if (typeof entry.id !== "string" || entry.id.length === 0) throw new Error("request log entry without an id");
   return {
@@ -203,7 +203,8 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
   const db = options.db ?? openSqlite(options.dbFile, { busyTimeoutMs: options.busyTimeoutMs ?? 250 });
 
   // Keyed by request id: the final entry replaces the queued "open" one, so each batch writes one row per id.
-  let queue = new Map<string, Row>();
+  // Entries are converted to rows at flush time, so an "open" entry superseded in the same batch costs nothing.
+  let queue = new Map<string, RequestLogEntry>();
   let written = 0;
   let dropped = 0;
   let failedBatches = 0;
@@ -233,8 +234,19 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
 
   function flushNow(): void {
     if (queue.size === 0) return;
-    const batch = [...queue.values()];
+    const entries = [...queue.values()];
     queue = new Map();
+    const batch: Row[] = [];
+    for (const entry of entries) {
+      try {
+        batch.push(toRow(entry));
+      } catch (error) {
+        // A malformed entry is dropped alone; the rest of the batch is written.
+        dropped += 1;
+        noteError(error);
+      }
+    }
+    if (batch.length === 0) return;
     try {
       writeBatch ??= prepareBatchWriter();
       writeBatch(batch);
@@ -264,7 +276,8 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
           dropped += 1;
           return;
         }
-        queue.set(entry.id, toRow(entry));
+        if (typeof entry.id !== "string" || entry.id.length === 0) throw new Error("request log entry without an id");
+        queue.set(entry.id, entry);
       } catch (error) {
         dropped += 1;
         noteError(error);
