@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getSwitchyard } from "@/lib/app/switchyard";
 import { getRequestLog, listRequestLogs, type RequestLog, type RequestLogFilters } from "@/lib/db/queries/request-logs";
-import { REQUEST_LOG_OUTCOMES } from "@/lib/db/request-log-writer";
+import { REQUEST_LOG_COLUMNS, REQUEST_LOG_OUTCOMES } from "@/lib/db/request-log-writer";
 import { adminRoute, ApiError, type RouteParams } from "./envelope";
 
 /** A request-log row as the browser receives it: JSON turns its dates into ISO strings. */
@@ -72,32 +72,8 @@ export const getRequest = adminRoute(async (_request, { params }: RouteParams<{ 
   return row;
 });
 
-const csvColumns: (keyof RequestLog)[] = [
-  "id",
-  "receivedAt",
-  "firstTokenAt",
-  "finishedAt",
-  "clientAddress",
-  "userAgent",
-  "endpoint",
-  "requestedModel",
-  "route",
-  "routeReason",
-  "backend",
-  "mode",
-  "stream",
-  "status",
-  "outcome",
-  "errorCode",
-  "errorMessage",
-  "promptTokens",
-  "completionTokens",
-  "cachedTokens",
-  "ttftMs",
-  "durationMs",
-  "queueMs",
-  "finishReason",
-];
+// Every column but the captured bodies: they are large and private, and the detail view shows them.
+const csvColumns = REQUEST_LOG_COLUMNS.filter((column) => column !== "requestBody" && column !== "responseBody");
 
 const EXPORT_LIMIT = 100_000;
 

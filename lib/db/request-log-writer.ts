@@ -96,7 +96,8 @@ export type RequestLogWriterOptions = ({ dbFile: string; db?: never } | { db: Sq
   onError?: (error: unknown) => void;
 };
 
-const COLUMNS = [
+/** Every RequestLog column, in table order. */
+export const REQUEST_LOG_COLUMNS = [
   "id",
   "receivedAt",
   "firstTokenAt",
@@ -133,6 +134,7 @@ const COLUMNS = [
   "responseBody",
 ] as const;
 
+const COLUMNS = REQUEST_LOG_COLUMNS;
 type Column = (typeof COLUMNS)[number];
 type SqlValue = string | number | null;
 type Row = Record<Column, SqlValue>;

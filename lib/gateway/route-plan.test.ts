@@ -1,20 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { parseLabConfig } from "@/lib/config/parse";
+import { labYaml } from "@/lib/lab/test-support";
 import { GatewayError } from "./errors";
 import { planRoute, type LabView } from "./route-plan";
 
-const config = parseLabConfig(`
-runtime: none
-backends:
-  qwen-7b: { url: "http://127.0.0.1:8001", servedModel: qwen2.5-7b-instruct }
-  qwen-14b: { url: "http://127.0.0.1:8002", servedModel: qwen2.5-14b-instruct-awq }
-  qwen-32b: { url: "http://127.0.0.1:8003", servedModel: qwen2.5-32b-instruct-awq }
-modes:
-  standard: { backends: [qwen-7b, qwen-14b], default: true }
-  deep: { backends: [qwen-32b] }
-routes:
-  fast: [qwen-7b, qwen-32b]
-`);
+const config = parseLabConfig(labYaml);
 
 function lab(overrides: Partial<LabView> = {}): LabView {
   return {

@@ -18,6 +18,7 @@ modes:
 routes:
   fast: [qwen-7b, qwen-32b]
   reasoning: [qwen-14b, qwen-32b]
+  auto: { auto: { fast: fast, deep: reasoning } }
 `;
 
 /**

@@ -1,21 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { parseLabConfig } from "@/lib/config/parse";
+import { labYaml } from "@/lib/lab/test-support";
 import { allModelNames, candidatesInMode, findRoute, routingTable, servableModels, servingBackend } from "./resolve";
 
-const config = parseLabConfig(`
-runtime: none
-backends:
-  qwen-7b: { url: "http://127.0.0.1:8001", servedModel: qwen2.5-7b-instruct, gpus: [0] }
-  qwen-14b: { url: "http://127.0.0.1:8002", servedModel: qwen2.5-14b-instruct-awq, gpus: [1] }
-  qwen-32b: { url: "http://127.0.0.1:8003", servedModel: qwen2.5-32b-instruct-awq, gpus: [0, 1] }
-modes:
-  standard: { backends: [qwen-7b, qwen-14b], default: true }
-  deep: { backends: [qwen-32b] }
-routes:
-  fast: [qwen-7b, qwen-32b]
-  reasoning: [qwen-14b, qwen-32b]
-  auto: { auto: { fast: fast, deep: reasoning } }
-`);
+const config = parseLabConfig(labYaml);
 
 describe("route resolution per mode", () => {
   test.each([
