@@ -1,48 +1,44 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { createAdminAuth } from "@/lib/auth/admin";
-import { installAdminAuth, prismaAdminSessionStore } from "@/lib/auth/admin-access";
-import { disconnectPrisma, getPrisma } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
-import { createAppRouter } from "@/lib/testing/app-router";
-import { serveFetchHandler, type FetchServer } from "@/lib/testing/fetch-server";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { startAppHarness, type AppHarness, type AppHarnessOptions } from "@/lib/testing/app-harness";
 
 /**
- * Console sign-in over real HTTP: the real route files, the real session table on a temp SQLite file.
- * Admin access is installed here the way start-up installs it from SWITCHYARD_ADMIN_PASSWORD / _TOKEN.
+ * Console sign-in over real HTTP: a Switchyard from the production factory with a password and a token, the
+ * real route files, the real session table on a temp SQLite file. A fresh one per test, so each test starts
+ * with a fresh sign-in limiter.
  */
 
 const PASSWORD = "correct horse battery staple";
 const TOKEN = "test-admin-token-0123456789abcdef";
 
-let tempDir: string;
-let server: FetchServer;
+let app: AppHarness;
 
-beforeAll(async () => {
-  tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-auth-api-"));
-  const dbFile = path.join(tempDir, "switchyard.db");
-  applyMigrations(dbFile, path.resolve(import.meta.dirname, "../../prisma/migrations"));
-  getPrisma(dbFile);
-  server = await serveFetchHandler(createAppRouter(path.resolve(import.meta.dirname, "../../app")));
-});
+/** A lab without backends to speak of: these tests are about the console's door. */
+const quietLab = () => `
+runtime: none
+gpuTelemetry: none
+auth: open
+backends:
+  small: { url: "http://127.0.0.1:9", servedModel: small }
+modes:
+  standard: { backends: [small], default: true }
+`;
 
-beforeEach(async () => {
-  // A fresh admin access (and so a fresh login rate limiter) per test.
-  installAdminAuth(await createAdminAuth({ password: PASSWORD, token: TOKEN, sessions: prismaAdminSessionStore(), passwordParams: { N: 1024, r: 8, p: 1 } }));
-});
+async function restart(adminSecrets: AppHarnessOptions["adminSecrets"]): Promise<void> {
+  await app?.close();
+  app = await startAppHarness({ yaml: quietLab, adminSecrets });
+}
 
-afterAll(async () => {
-  await server?.close();
-  await disconnectPrisma();
-  rmSync(tempDir, { recursive: true, force: true });
+beforeEach(() => restart({ password: PASSWORD, token: TOKEN, passwordParams: { N: 1024, r: 8, p: 1 } }));
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined as unknown as AppHarness;
 });
 
 type Envelope = { data?: Record<string, unknown>; error?: { code: string; message: string } };
 
 async function send(pathname: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  const response = await fetch(`${server.url}${pathname}`, {
+  const response = await fetch(`${app.url}${pathname}`, {
     method: init.method ?? "GET",
     headers: { ...(init.body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers },
     body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
@@ -50,7 +46,7 @@ async function send(pathname: string, init: { method?: string; headers?: Record<
   return { status: response.status, headers: response.headers, body: (await response.json()) as Envelope };
 }
 
-const fromConsole = () => ({ origin: server.url, "sec-fetch-site": "same-origin" });
+const fromConsole = () => ({ origin: app.url, "sec-fetch-site": "same-origin" });
 
 async function signIn(): Promise<string> {
   const response = await send("/api/auth/login", { method: "POST", headers: fromConsole(), body: { password: PASSWORD } });
@@ -122,7 +118,7 @@ describe("sign-in", () => {
 });
 
 test("with no password and no token configured the console is open, and says so", async () => {
-  installAdminAuth(await createAdminAuth({ sessions: prismaAdminSessionStore() }));
+  await restart(undefined);
   expect((await send("/api/auth/session")).body.data).toEqual({ authenticated: true, via: "open", passwordLogin: false, open: true });
   expect((await send("/api/keys")).status).toBe(200);
   expect((await send("/api/auth/login", { method: "POST", body: { password: "x" } })).status).toBe(400);

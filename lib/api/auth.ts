@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { assertSameOrigin, LoginRateLimitedError, type AdminVia } from "@/lib/auth/admin";
-import { getAdminAuth } from "@/lib/auth/admin-access";
-import { adminRoute, readJson } from "./envelope";
+import { assertSameOrigin, type AdminVia } from "@/lib/auth/origin";
+import { WithStatus } from "./envelope";
+import { apiRoute } from "./route";
 
 export interface AdminSessionView {
   authenticated: boolean;
@@ -17,45 +17,30 @@ const noStore = { "cache-control": "no-store" };
 
 const loginBody = z.object({ password: z.string().max(4096) }).strict();
 
-/** POST /api/auth/login {password}: opens a console session (HttpOnly cookie); 429 with Retry-After after repeated failures. */
-export const login = adminRoute(async (request): Promise<Response> => {
-  const auth = getAdminAuth();
-  // Not signed in yet, so a missing Origin (curl) is fine; a foreign one is not.
+/**
+ * POST /api/auth/login {password}: opens a console session (HttpOnly cookie); 429 with Retry-After after
+ * repeated failures. Public, but not cross-site: a missing Origin (curl) is fine, a foreign one is not.
+ */
+export const login = apiRoute({ access: "public", body: loginBody, headers: noStore }, async ({ request, switchyard, body }) => {
   assertSameOrigin(request, "anonymous");
-  const { password } = loginBody.parse(await readJson(request));
-  try {
-    const signIn = await auth.login(request, password);
-    const data: AdminSessionView & { expiresAt: string } = {
-      authenticated: true,
-      via: "session",
-      passwordLogin: true,
-      open: auth.open,
-      expiresAt: signIn.expiresAt.toISOString(),
-    };
-    return Response.json({ data }, { headers: { ...noStore, "set-cookie": signIn.setCookie } });
-  } catch (error) {
-    // The envelope has no 429 yet: answered here (see the report for the envelope change).
-    if (!(error instanceof LoginRateLimitedError)) throw error;
-    return Response.json(
-      { error: { code: "rate_limited", message: error.message } },
-      { status: 429, headers: { ...noStore, "retry-after": String(error.retryAfterSeconds) } },
-    );
-  }
-}, { access: "public" });
+  const auth = switchyard.adminAuth;
+  const signIn = await auth.login(request, body.password);
+  const data: AdminSessionView & { expiresAt: string } = { authenticated: true, via: "session", passwordLogin: true, open: auth.open, expiresAt: signIn.expiresAt.toISOString() };
+  return new WithStatus(200, data, { "set-cookie": signIn.setCookie });
+});
 
 /** POST /api/auth/logout: ends this browser's session and clears its cookie. */
-export const logout = adminRoute(async (request): Promise<Response> => {
-  const auth = getAdminAuth();
+export const logout = apiRoute({ access: "public", headers: noStore }, async ({ request, switchyard }) => {
   assertSameOrigin(request, "session");
+  const auth = switchyard.adminAuth;
   const { setCookie } = await auth.logout(request);
   const data: AdminSessionView = { authenticated: false, via: null, passwordLogin: auth.passwordLogin, open: auth.open };
-  return Response.json({ data }, { headers: { ...noStore, "set-cookie": setCookie } });
-}, { access: "public" });
+  return new WithStatus(200, data, { "set-cookie": setCookie });
+});
 
 /** GET /api/auth/session: whether this request is let into the console, and how. Never 401 itself. */
-export const getSession = adminRoute(async (request): Promise<Response> => {
-  const auth = getAdminAuth();
+export const getSession = apiRoute({ access: "public", headers: noStore }, async ({ request, switchyard }): Promise<AdminSessionView> => {
+  const auth = switchyard.adminAuth;
   const result = await auth.check(request);
-  const data: AdminSessionView = { authenticated: result !== null, via: result?.via ?? null, passwordLogin: auth.passwordLogin, open: auth.open };
-  return Response.json({ data }, { headers: noStore });
-}, { access: "public" });
+  return { authenticated: result !== null, via: result?.via ?? null, passwordLogin: auth.passwordLogin, open: auth.open };
+});

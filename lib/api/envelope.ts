@@ -1,13 +1,12 @@
 import { ZodError } from "zod";
-import { requireAdmin } from "@/lib/auth/admin-access";
+import { AuthError, type AuthErrorKind } from "@/lib/auth/errors";
 import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
-import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "@/lib/lab/errors";
 import { BrandedError } from "@/lib/errors/branded-error";
+import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "@/lib/lab/errors";
 
 /**
  * The admin API's envelope: `{ "data": ... }` on success, `{ "error": { "code", "message" } }` on failure.
- * Handlers return data (or an `accepted(...)` result) or throw; `adminRoute` does the formatting once, and
- * `toApiError` is the one table from error classes to statuses.
+ * `toApiError` is the one table from the domain errors of lib/ to the API's codes and statuses.
  */
 
 export const apiErrorStatuses = {
@@ -16,6 +15,7 @@ export const apiErrorStatuses = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
   rate_limited: 429,
   unavailable: 503,
   internal_error: 500,
@@ -28,6 +28,7 @@ export class ApiError extends BrandedError {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    readonly options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -38,11 +39,16 @@ export interface ApiEnvelope<T> {
   data: T;
 }
 
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string };
+}
+
 /** A handler result sent with a status other than 200 (202 Accepted for operations that run on). */
 export class WithStatus<T> {
   constructor(
     readonly status: number,
     readonly data: T,
+    readonly headers: Record<string, string> = {},
   ) {}
 }
 
@@ -50,8 +56,20 @@ export function accepted<T>(data: T): WithStatus<T> {
   return new WithStatus(202, data);
 }
 
+const authErrorCodes: Record<AuthErrorKind, ApiErrorCode> = {
+  not_authorized: "unauthorized",
+  wrong_password: "unauthorized",
+  missing_api_key: "unauthorized",
+  invalid_api_key: "unauthorized",
+  cross_origin: "forbidden",
+  model_not_allowed: "forbidden",
+  login_disabled: "bad_request",
+  login_rate_limited: "rate_limited",
+};
+
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof AuthError) return new ApiError(authErrorCodes[error.kind], error.message, { retryAfterSeconds: error.options.retryAfterSeconds });
   if (error instanceof LabNotFoundError) return new ApiError("not_found", error.message);
   if (error instanceof OperationConflictError) return new ApiError("conflict", error.message);
   if (error instanceof LabInvalidRequestError) return new ApiError("bad_request", error.message);
@@ -63,36 +81,11 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError("internal_error", "Internal error; see the server log.");
 }
 
-/**
- * Wraps an admin handler: admin access (a console session or the admin token, and same-origin for changes) unless
- * the route is public, then the JSON envelope, typed errors to statuses, unexpected errors to a logged 500.
- */
-export function adminRoute<Context, T>(
-  handler: (request: Request, context: Context) => Promise<T | WithStatus<T> | Response>,
-  options: { access?: "admin" | "public" } = {},
-) {
-  return async (request: Request, context: Context): Promise<Response> => {
-    try {
-      if (options.access !== "public") await requireAdmin(request);
-      const result = await handler(request, context);
-      if (result instanceof Response) return result;
-      if (result instanceof WithStatus) return Response.json({ data: result.data } satisfies ApiEnvelope<T>, { status: result.status });
-      return Response.json({ data: result } satisfies ApiEnvelope<T>);
-    } catch (error) {
-      const apiError = toApiError(error);
-      if (apiError.code === "internal_error") console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed`, error);
-      return Response.json({ error: { code: apiError.code, message: apiError.message } }, { status: apiErrorStatuses[apiError.code] });
-    }
-  };
+/** The error answer, with Retry-After when the error says when to come back. */
+export function apiErrorResponse(error: ApiError, headers: Record<string, string> = {}): Response {
+  const retryAfter = error.options.retryAfterSeconds;
+  return Response.json({ error: { code: error.code, message: error.message } } satisfies ApiErrorBody, {
+    status: apiErrorStatuses[error.code],
+    headers: { ...headers, ...(retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {}) },
+  });
 }
-
-/** Reads and validates a JSON body; a bad one is a 400 naming the problem. */
-export async function readJson(request: Request): Promise<unknown> {
-  try {
-    return await request.json();
-  } catch {
-    throw new ApiError("bad_request", "The request body is not valid JSON.");
-  }
-}
-
-export type RouteParams<T extends Record<string, string>> = { params: Promise<T> };

@@ -1,6 +1,4 @@
-import { getSwitchyard } from "@/lib/app/switchyard";
-import { requireAdmin } from "@/lib/auth/admin-access";
-import { apiErrorStatuses, toApiError } from "./envelope";
+import { apiRoute } from "./route";
 import { buildStatus } from "./status";
 
 const KEEP_ALIVE_MS = 15_000;
@@ -10,14 +8,7 @@ const KEEP_ALIVE_MS = 15_000;
  * operation steps, lab events, GPU samples, backend samples, finished requests. The first event is a
  * full status snapshot, so a console that (re)connects is current at once.
  */
-export async function streamEvents(request: Request): Promise<Response> {
-  const switchyard = await getSwitchyard();
-  try {
-    await requireAdmin(request);
-  } catch (error) {
-    const apiError = toApiError(error);
-    return Response.json({ error: { code: apiError.code, message: apiError.message } }, { status: apiErrorStatuses[apiError.code] });
-  }
+export const streamEvents = apiRoute({}, async ({ request, switchyard }): Promise<Response> => {
   const encoder = new TextEncoder();
   let unsubscribe = () => {};
   let keepAlive: NodeJS.Timeout | undefined;
@@ -47,4 +38,4 @@ export async function streamEvents(request: Request): Promise<Response> {
   return new Response(body, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" },
   });
-}
+});

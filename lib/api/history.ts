@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { getSwitchyard } from "@/lib/app/switchyard";
 import { listBackendHistory, listGpuHistory } from "@/lib/db/queries/samples";
 import { LabNotFoundError } from "@/lib/lab/errors";
-import { adminRoute, type RouteParams } from "./envelope";
+import { apiRoute } from "./route";
 
 /** Chart ranges: the last 15 minutes come from memory at full resolution, longer ones from the database in buckets. */
 export const historyRanges = {
@@ -33,10 +32,8 @@ export interface GpuHistoryResponse {
 }
 
 /** GET /api/gpus/history?range=15m|1h|24h|7d */
-export const gpuHistory = adminRoute(async (request): Promise<GpuHistoryResponse> => {
-  const { range } = rangeQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+export const gpuHistory = apiRoute({ query: rangeQuery }, async ({ switchyard: { telemetry, db }, query: { range } }): Promise<GpuHistoryResponse> => {
   const { spanMs, bucketMs } = historyRanges[range];
-  const { telemetry } = await getSwitchyard();
   const now = Date.now();
   if (bucketMs === 0) {
     const indexes = telemetry.latestGpus().map((gpu) => gpu.index);
@@ -57,7 +54,7 @@ export const gpuHistory = adminRoute(async (request): Promise<GpuHistoryResponse
       })),
     };
   }
-  const history = await listGpuHistory({ from: new Date(now - spanMs), to: new Date(now), bucketMs });
+  const history = await listGpuHistory({ from: new Date(now - spanMs), to: new Date(now), bucketMs }, db);
   return {
     range,
     bucketMs,
@@ -87,11 +84,8 @@ export interface BackendHistoryPoint {
 }
 
 /** GET /api/backends/{id}/metrics/history?range=15m|1h|24h|7d: the vLLM engine's running/waiting, KV cache, TTFT. */
-export const backendHistory = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
-  const { id } = await params;
-  const { range } = rangeQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+export const backendHistory = apiRoute({ params: z.object({ id: z.string().min(1) }), query: rangeQuery }, async ({ switchyard, params: { id }, query: { range } }) => {
   const { spanMs, bucketMs } = historyRanges[range];
-  const switchyard = await getSwitchyard();
   if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
   const now = Date.now();
   if (bucketMs === 0) {
@@ -106,7 +100,7 @@ export const backendHistory = adminRoute(async (request, { params }: RouteParams
     }));
     return { backendId: id, range, bucketMs: 1000, points };
   }
-  const buckets = await listBackendHistory({ backendId: id, from: new Date(now - spanMs), to: new Date(now), bucketMs });
+  const buckets = await listBackendHistory({ backendId: id, from: new Date(now - spanMs), to: new Date(now), bucketMs }, switchyard.db);
   const points: BackendHistoryPoint[] = buckets.map((b) => ({
     t: b.start.getTime(),
     running: b.running,

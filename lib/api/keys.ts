@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { apiKeyAuthenticator, apiKeyStatus, issueApiKey, type ApiKeyStatus } from "@/lib/auth/api-keys";
+import { apiKeyStatus, issueApiKey, type ApiKeyStatus } from "@/lib/auth/api-keys";
 import { InvalidExpiryError, parseExpiry } from "@/lib/auth/expiry";
 import { listApiKeys, revokeApiKey, type ApiKeyLane, type ApiKeySummary } from "@/lib/db/queries/api-keys";
-import { adminRoute, ApiError, readJson, type ApiEnvelope, type RouteParams } from "./envelope";
+import { ApiError, WithStatus } from "./envelope";
+import { apiRoute } from "./route";
 
 /** An API key as the admin API shows it: never the key, never its hash. */
 export interface ApiKeyView {
@@ -72,38 +73,57 @@ export const createApiKeyBodySchema = z
 
 export type CreateApiKeyBody = z.input<typeof createApiKeyBodySchema>;
 
+const noStore = { "cache-control": "no-store" };
+
+/** The view is all that leaves: a later column of the key table (its hash, say) cannot reach the API by accident. */
+const apiKeyViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  allowedModels: z.array(z.string()).nullable(),
+  concurrency: z.number().nullable(),
+  requestsPerMinute: z.number().nullable(),
+  lane: z.enum(["interactive", "batch"]),
+  defaultModel: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  createdAt: z.string(),
+  captureBodies: z.boolean(),
+  status: z.enum(["active", "revoked", "expired"]),
+}) satisfies z.ZodType<ApiKeyView>;
+
 /** GET /api/keys: every key (revoked and expired included), newest first, with its last use. */
-export const listKeys = adminRoute(async (): Promise<{ rows: ApiKeyView[] }> => {
+export const listKeys = apiRoute({ response: z.object({ rows: z.array(apiKeyViewSchema) }) }, async ({ switchyard }): Promise<ApiKeyListView> => {
   const now = new Date();
-  return { rows: (await listApiKeys()).map((key) => toView(key, now)) };
+  return { rows: (await listApiKeys(switchyard.db)).map((key) => toView(key, now)) };
 });
 
 /** POST /api/keys: creates a key; 201 with the key itself, which no later request can show again. */
-export const createKey = adminRoute(async (request): Promise<Response> => {
-  const { expiresIn, expiresAt: expiresOn, ...limits } = createApiKeyBodySchema.parse(await readJson(request));
-  const now = new Date();
-  let expiresAt: Date | null = null;
-  const expiry = expiresIn ?? expiresOn;
-  if (expiry !== undefined) {
-    try {
-      expiresAt = parseExpiry(expiry, now);
-    } catch (error) {
-      if (error instanceof InvalidExpiryError) throw new ApiError("bad_request", `${expiresIn !== undefined ? "expiresIn" : "expiresAt"}: ${error.message}`);
-      throw error;
+export const createKey = apiRoute(
+  { body: createApiKeyBodySchema, response: z.object({ key: z.string(), apiKey: apiKeyViewSchema }), headers: noStore },
+  async ({ switchyard, body }): Promise<WithStatus<CreatedApiKey>> => {
+    const { expiresIn, expiresAt: expiresOn, ...limits } = body;
+    const now = new Date();
+    let expiresAt: Date | null = null;
+    const expiry = expiresIn ?? expiresOn;
+    if (expiry !== undefined) {
+      try {
+        expiresAt = parseExpiry(expiry, now);
+      } catch (error) {
+        if (error instanceof InvalidExpiryError) throw new ApiError("bad_request", `${expiresIn !== undefined ? "expiresIn" : "expiresAt"}: ${error.message}`);
+        throw error;
+      }
     }
-  }
-  const { key, apiKey } = await issueApiKey({ ...limits, expiresAt, createdAt: now });
-  return Response.json({ data: { key, apiKey: toView(apiKey, now) } } satisfies ApiEnvelope<CreatedApiKey>, {
-    status: 201,
-    headers: { "cache-control": "no-store" },
-  });
-});
+    const { key, apiKey } = await issueApiKey({ ...limits, expiresAt, createdAt: now }, switchyard.db);
+    return new WithStatus(201, { key, apiKey: toView(apiKey, now) });
+  },
+);
 
 /** POST /api/keys/{id}/revoke: the key stops working at once (revoking twice keeps the first time). */
-export const revokeKey = adminRoute(async (request, { params }: RouteParams<{ id: string }>): Promise<ApiKeyView> => {
-  const { id } = await params;
-  const revoked = await revokeApiKey(decodeURIComponent(id));
+export const revokeKey = apiRoute({ params: z.object({ id: z.string().min(1) }), response: apiKeyViewSchema }, async ({ switchyard, params: { id } }): Promise<ApiKeyView> => {
+  const revoked = await revokeApiKey(id, new Date(), switchyard.db);
   if (!revoked) throw new ApiError("not_found", `no API key with id ${id}`);
-  apiKeyAuthenticator().invalidate();
+  switchyard.apiKeys.invalidate();
   return toView(revoked);
 });

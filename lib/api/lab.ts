@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { getSwitchyard, type Switchyard } from "@/lib/app/switchyard";
+import type { Switchyard } from "@/lib/app/switchyard";
 import { getModeSwitch, listModeSwitches, type ModeSwitch, type ModeSwitchKind, type ModeSwitchStep } from "@/lib/db/queries/mode-switches";
 import { listLabEvents, type LabEvent, type LabEventSeverity } from "@/lib/db/queries/lab-events";
 import { LabNotFoundError } from "@/lib/lab/errors";
-import { accepted, adminRoute, ApiError, readJson, WithStatus, type RouteParams } from "./envelope";
+import { accepted, ApiError, WithStatus } from "./envelope";
+import { apiRoute } from "./route";
 
 // The rows below as the browser receives them: JSON turns dates into ISO strings. `kind` and `severity` are
 // stored as text but only ever written from the unions named here.
@@ -28,28 +29,26 @@ async function assertRuntimeReachable(switchyard: Switchyard): Promise<void> {
 
 const requester = (request: Request) => (request.headers.get("x-switchyard-client") === "console" ? "console" : "api");
 
+const byName = z.object({ name: z.string().min(1) });
+const byId = z.object({ id: z.string().min(1) });
+
 /** POST /api/modes/{name}/activate: 202 with the operation id, or 200 when the mode is already active. */
-export const activateMode = adminRoute(async (request, { params }: RouteParams<{ name: string }>) => {
-  const { name } = await params;
-  const switchyard = await getSwitchyard();
+export const activateMode = apiRoute({ params: byName }, async ({ request, switchyard, params }) => {
   await assertRuntimeReachable(switchyard);
-  const result = switchyard.controller.activateMode(decodeURIComponent(name), requester(request));
+  const result = switchyard.controller.activateMode(params.name, requester(request));
   return new WithStatus<typeof result>(result.status === "started" ? 202 : 200, result);
 });
 
 /** POST /api/backends/{id}/restart: 202 with the operation id. */
-export const restartBackend = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
-  const { id } = await params;
-  const switchyard = await getSwitchyard();
+export const restartBackend = apiRoute({ params: byId }, async ({ request, switchyard, params }) => {
   await assertRuntimeReachable(switchyard);
-  return accepted({ status: "started", ...switchyard.controller.restartBackend(decodeURIComponent(id), requester(request)) });
+  return accepted({ status: "started" as const, ...switchyard.controller.restartBackend(params.id, requester(request)) });
 });
 
 /** GET /api/modes/switches/{id}: one operation with its steps. */
-export const getSwitch = adminRoute(async (_request, { params }: RouteParams<{ id: string }>) => {
-  const { id } = await params;
-  const row = await getModeSwitch(id);
-  if (!row) throw new ApiError("not_found", `no mode switch or restart with id ${id}`);
+export const getSwitch = apiRoute({ params: byId }, async ({ switchyard, params }) => {
+  const row = await getModeSwitch(params.id, switchyard.db);
+  if (!row) throw new ApiError("not_found", `no mode switch or restart with id ${params.id}`);
   return row;
 });
 
@@ -61,10 +60,7 @@ const pageQuery = z.object({
 });
 
 /** GET /api/modes/switches: history of mode switches and restarts with their steps, newest first. */
-export const listSwitches = adminRoute(async (request) => {
-  const query = pageQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
-  return listModeSwitches(query);
-});
+export const listSwitches = apiRoute({ query: pageQuery }, async ({ switchyard, query }) => listModeSwitches(query, switchyard.db));
 
 const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -75,31 +71,29 @@ const eventsQuery = z.object({
 });
 
 /** GET /api/lab-events: restarts, health changes, watchdog actions, newest first. */
-export const listEvents = adminRoute(async (request) => {
-  const query = eventsQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
-  return listLabEvents(query);
-});
+export const listEvents = apiRoute({ query: eventsQuery }, async ({ switchyard, query }) => listLabEvents(query, switchyard.db));
+
+function assertKnownBackend(switchyard: Switchyard, id: string): void {
+  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
+}
 
 /** GET /api/backends/{id}/logs?tail=N: the container's last lines. */
-export const backendLogs = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
-  const { id } = await params;
-  const tail = z.coerce.number().int().min(1).max(5000).default(200).parse(new URL(request.url).searchParams.get("tail") ?? undefined);
-  const switchyard = await getSwitchyard();
-  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
-  if (!switchyard.runtime) throw new ApiError("bad_request", "runtime: none: Switchyard manages no containers, so it has no logs");
-  try {
-    return { backendId: id, lines: await switchyard.runtime.logs(id, { tail }) };
-  } catch (error) {
-    throw new ApiError("unavailable", `cannot read the logs of ${id}: ${(error as Error).message}`);
-  }
-});
+export const backendLogs = apiRoute(
+  { params: byId, query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }) },
+  async ({ switchyard, params: { id }, query: { tail } }) => {
+    assertKnownBackend(switchyard, id);
+    if (!switchyard.runtime) throw new ApiError("bad_request", "runtime: none: Switchyard manages no containers, so it has no logs");
+    try {
+      return { backendId: id, lines: await switchyard.runtime.logs(id, { tail }) };
+    } catch (error) {
+      throw new ApiError("unavailable", `cannot read the logs of ${id}: ${(error as Error).message}`);
+    }
+  },
+);
 
 /** PUT /api/backends/{id}/watchdog {enabled}: turn the watchdog on or off for one backend (until restart). */
-export const setWatchdog = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
-  const { id } = await params;
-  const { enabled } = z.object({ enabled: z.boolean() }).parse(await readJson(request));
-  const switchyard = await getSwitchyard();
-  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
+export const setWatchdog = apiRoute({ params: byId, body: z.object({ enabled: z.boolean() }) }, async ({ switchyard, params: { id }, body: { enabled } }) => {
+  assertKnownBackend(switchyard, id);
   if (!switchyard.watchdog) throw new ApiError("bad_request", "runtime: none: there is no watchdog");
   switchyard.watchdog.setEnabled(id, enabled);
   switchyard.bus.publish("status", { reason: `watchdog ${id} ${enabled ? "on" : "off"}` });

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { getSwitchyard } from "@/lib/app/switchyard";
 import { getRequestLog, listRequestLogs, type RequestLog, type RequestLogFilters } from "@/lib/db/queries/request-logs";
 import { REQUEST_LOG_COLUMNS, REQUEST_LOG_OUTCOMES } from "@/lib/db/request-log-writer";
-import { adminRoute, ApiError, type RouteParams } from "./envelope";
+import { ApiError } from "./envelope";
+import { apiRoute } from "./route";
 
 /** A request-log row as the browser receives it: JSON turns its dates into ISO strings. */
 export type RequestLogJson = Omit<RequestLog, "receivedAt" | "firstTokenAt" | "finishedAt"> & {
@@ -37,8 +37,7 @@ const filtersQuery = z.object({
   cursor: z.string().optional(),
 });
 
-function parseFilters(url: URL): { filters: RequestLogFilters; limit: number; cursor: string | undefined } {
-  const query = filtersQuery.parse(Object.fromEntries(url.searchParams));
+function toFilters(query: z.output<typeof filtersQuery>): { filters: RequestLogFilters; limit: number; cursor: string | undefined } {
   return {
     limit: query.limit,
     cursor: query.cursor,
@@ -57,17 +56,11 @@ function parseFilters(url: URL): { filters: RequestLogFilters; limit: number; cu
 }
 
 /** GET /api/requests: the request log, newest first, filtered, with keyset pagination (`nextCursor`). */
-export const listRequests = adminRoute(async (request) => {
-  await getSwitchyard();
-  const { filters, limit, cursor } = parseFilters(new URL(request.url));
-  return listRequestLogs({ filters, limit, cursor });
-});
+export const listRequests = apiRoute({ query: filtersQuery }, async ({ switchyard, query }) => listRequestLogs(toFilters(query), switchyard.db));
 
 /** GET /api/requests/{id}: one request with every field. */
-export const getRequest = adminRoute(async (_request, { params }: RouteParams<{ id: string }>) => {
-  await getSwitchyard();
-  const { id } = await params;
-  const row = await getRequestLog(decodeURIComponent(id));
+export const getRequest = apiRoute({ params: z.object({ id: z.string().min(1) }) }, async ({ switchyard, params: { id } }) => {
+  const row = await getRequestLog(id, switchyard.db);
   if (!row) throw new ApiError("not_found", `no request with id ${id}`);
   return row;
 });
@@ -78,9 +71,8 @@ const csvColumns = REQUEST_LOG_COLUMNS.filter((column) => column !== "requestBod
 const EXPORT_LIMIT = 100_000;
 
 /** GET /api/requests/export.csv: the filtered rows as CSV, streamed page by page (at most 100,000 rows). */
-export const exportRequestsCsv = adminRoute(async (request) => {
-  await getSwitchyard();
-  const { filters } = parseFilters(new URL(request.url));
+export const exportRequestsCsv = apiRoute({ query: filtersQuery }, async ({ switchyard, query }) => {
+  const { filters } = toFilters(query);
   const encoder = new TextEncoder();
   let cursor: string | null = null;
   let sent = 0;
@@ -89,7 +81,7 @@ export const exportRequestsCsv = adminRoute(async (request) => {
       controller.enqueue(encoder.encode(`${csvColumns.join(",")}\n`));
     },
     async pull(controller) {
-      const page = await listRequestLogs({ filters, limit: 500, cursor });
+      const page = await listRequestLogs({ filters, limit: 500, cursor }, switchyard.db);
       controller.enqueue(encoder.encode(page.rows.map((row) => csvColumns.map((c) => csvCell(row[c])).join(",")).join("\n") + (page.rows.length ? "\n" : "")));
       sent += page.rows.length;
       cursor = page.nextCursor;

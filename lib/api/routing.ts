@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { getSwitchyard } from "@/lib/app/switchyard";
+import type { Switchyard } from "@/lib/app/switchyard";
 import { ConfigError, formatIssue } from "@/lib/config/parse";
 import { routeSchema, type LabConfig } from "@/lib/config/schema";
 import { setRoutes, updateConfigFile } from "@/lib/config/write";
 import { LabNotFoundError } from "@/lib/lab/errors";
 import { describeAutoRules } from "@/lib/routing/auto";
 import { routingTable, type RoutingTableRow } from "@/lib/routing/resolve";
-import { adminRoute, ApiError, readJson, type RouteParams } from "./envelope";
+import { ApiError } from "./envelope";
+import { apiRoute } from "./route";
 
 export interface RoutingView {
   modes: string[];
@@ -31,14 +32,10 @@ function routingView(config: LabConfig, currentMode: string, configPath: string)
 }
 
 /** GET /api/routes: the routing table resolved for every mode, the routes as configured, the auto rules in words. */
-export const getRoutes = adminRoute(async (): Promise<RoutingView> => {
-  const switchyard = await getSwitchyard();
-  return routingView(switchyard.config(), switchyard.controller.currentMode(), switchyard.configStore.path);
-});
+export const getRoutes = apiRoute({}, async ({ switchyard }): Promise<RoutingView> => routingView(switchyard.config(), switchyard.controller.currentMode(), switchyard.configStore.path));
 
 /** Applies an edit to the config file (validated, comments kept) and makes it take effect now. */
-async function editConfig(edit: Parameters<typeof updateConfigFile>[1]): Promise<RoutingView> {
-  const switchyard = await getSwitchyard();
+function editConfig(switchyard: Switchyard, edit: Parameters<typeof updateConfigFile>[1]): RoutingView {
   try {
     updateConfigFile(switchyard.configStore.path, edit);
   } catch (error) {
@@ -51,21 +48,16 @@ async function editConfig(edit: Parameters<typeof updateConfigFile>[1]): Promise
 }
 
 /** PUT /api/routes {routes}: replaces the routes, written back to the config file keeping its comments. */
-export const putRoutes = adminRoute(async (request) => {
-  const { routes } = z.object({ routes: z.record(z.string().min(1), routeSchema) }).parse(await readJson(request));
-  return editConfig((doc) => setRoutes(doc, routes));
-});
+export const putRoutes = apiRoute({ body: z.object({ routes: z.record(z.string().min(1), routeSchema) }) }, async ({ switchyard, body: { routes } }) =>
+  editConfig(switchyard, (doc) => setRoutes(doc, routes)),
+);
+
+const backendLimits = z.object({ maxConcurrency: z.int().positive().max(4096).optional(), maxQueue: z.int().nonnegative().max(100_000).optional() }).strict();
 
 /** PUT /api/backends/{id}/limits {maxConcurrency?, maxQueue?}: per-backend limits, written to the config file. */
-export const putBackendLimits = adminRoute(async (request, { params }: RouteParams<{ id: string }>) => {
-  const { id } = await params;
-  const limits = z
-    .object({ maxConcurrency: z.int().positive().max(4096).optional(), maxQueue: z.int().nonnegative().max(100_000).optional() })
-    .strict()
-    .parse(await readJson(request));
-  const switchyard = await getSwitchyard();
+export const putBackendLimits = apiRoute({ params: z.object({ id: z.string().min(1) }), body: backendLimits }, async ({ switchyard, params: { id }, body: limits }) => {
   if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
-  return editConfig((doc) => {
+  return editConfig(switchyard, (doc) => {
     for (const [key, value] of Object.entries(limits)) if (value !== undefined) doc.setIn(["backends", id, key], value);
   });
 });

@@ -1,10 +1,10 @@
-import { getSwitchyard, type Switchyard } from "@/lib/app/switchyard";
+import type { Switchyard } from "@/lib/app/switchyard";
 import type { OperationView } from "@/lib/lab/controller";
 import { backendsOfMode } from "@/lib/routing/resolve";
 import type { ContainerInfo } from "@/lib/runtime/types";
 import type { GpuTelemetryStatus } from "@/lib/telemetry/service";
 import type { GpuSample } from "@/lib/telemetry/types";
-import { adminRoute } from "./envelope";
+import { apiRoute } from "./route";
 
 export type BackendState = "ready" | "loading" | "draining" | "stopped" | "down" | "unhealthy";
 
@@ -45,7 +45,7 @@ export interface LabStatus {
 }
 
 /** GET /api/status: the lab at a glance. */
-export const getStatus = adminRoute(async (): Promise<LabStatus> => buildStatus(await getSwitchyard()));
+export const getStatus = apiRoute({}, async ({ switchyard }): Promise<LabStatus> => buildStatus(switchyard));
 
 export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
   const config = switchyard.config();
@@ -99,7 +99,7 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
     operation,
     runtime: { kind: config.runtime, reachable: ping.ok, error: ping.ok ? null : ping.error },
     auth: config.auth,
-    adminAccess: switchyard.adminAccess,
+    adminAccess: { open: switchyard.adminAuth.open, passwordLogin: switchyard.adminAuth.passwordLogin },
     configPath: switchyard.configStore.path,
     configError: switchyard.configStore.lastError()?.message ?? null,
     backends,

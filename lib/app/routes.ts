@@ -1,5 +1,5 @@
-import type { Endpoint } from "@/lib/gateway/gateway";
-import { getSwitchyard } from "./switchyard";
+import type { Endpoint } from "@/lib/gateway/endpoints";
+import { getSwitchyard } from "./instance";
 
 type RouteHandler = (request: Request) => Promise<Response>;
 
@@ -8,14 +8,20 @@ type RouteHandler = (request: Request) => Promise<Response>;
  * error and a log row, which Next's automatic 405 would not give.
  */
 export function gatewayRoute(endpoint: Endpoint): Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", RouteHandler> {
-  const handler: RouteHandler = async (request) => (await getSwitchyard()).gateway.handle(request, endpoint);
+  const handler: RouteHandler = async (request) => {
+    const switchyard = await getSwitchyard();
+    switchyard.metrics.countEntry("next");
+    return switchyard.gateway.handle(request, endpoint);
+  };
   return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
 }
 
-/** GET /v1/models/{model}. */
+/** GET /v1/models/{model}; Next hands the segment over percent-decoded. */
 export async function modelCardRoute(request: Request, context: { params: Promise<{ model: string }> }): Promise<Response> {
   const { model } = await context.params;
-  return (await getSwitchyard()).gateway.handle(request, "model", { modelId: decodeURIComponent(model) });
+  const switchyard = await getSwitchyard();
+  switchyard.metrics.countEntry("next");
+  return switchyard.gateway.handle(request, "model", { modelId: model });
 }
 
 /** Liveness: the process answers. */

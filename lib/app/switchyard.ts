@@ -1,27 +1,28 @@
-import path from "node:path";
-import type { BackendAdmission } from "@/lib/admission/backend-admission";
 import { createAdmissionFromConfig } from "@/lib/admission/from-config";
+import type { BackendAdmission } from "@/lib/admission/backend-admission";
 import { InFlightTracker } from "@/lib/admission/in-flight";
 import { createKeyLimiter } from "@/lib/admission/key-limits";
+import { createAdminAuth, type AdminAuth, type AdminAuthOptions } from "@/lib/auth/admin";
+import { createApiKeyAuthenticator, type ApiKeyAuthenticator } from "@/lib/auth/api-keys";
+import { requestAuthenticator } from "@/lib/auth/principal";
 import { formatIssue } from "@/lib/config/parse";
 import { defaultModeName, type LabConfig } from "@/lib/config/schema";
-import { createConfigStore, type ConfigStore } from "@/lib/config/store";
-import { disconnectPrisma, getPrisma } from "@/lib/db/client";
+import type { ConfigStore } from "@/lib/config/store";
+import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
-import { applyLabEventRetention } from "@/lib/db/queries/lab-events";
+import { prismaAdminSessionStore } from "@/lib/db/queries/admin-sessions";
+import { findApiKeyByHash, touchApiKey } from "@/lib/db/queries/api-keys";
 import { getLabStateValue } from "@/lib/db/queries/lab-state";
 import { markInterruptedModeSwitches } from "@/lib/db/queries/mode-switches";
-import { applyRequestLogRetention, markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
-import { applySampleRetention, insertBackendSamples, insertGpuSamples } from "@/lib/db/queries/samples";
-import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
-import { getEnv, resolveConfigPath } from "@/lib/env";
+import { markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
+import { insertBackendSamples, insertGpuSamples } from "@/lib/db/queries/samples";
+import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import { EventBus } from "@/lib/events/bus";
-import { startAdminAuth } from "@/lib/auth/admin-access";
 import { createGateway, type Gateway } from "@/lib/gateway/gateway";
 import type { RequestRecord } from "@/lib/gateway/request-record";
 import { UpstreamPools } from "@/lib/gateway/upstream";
 import { BackendHealth } from "@/lib/lab/backend-health";
-import { systemClock } from "@/lib/lab/clock";
+import { systemClock, type Clock } from "@/lib/lab/clock";
 import { LabController } from "@/lib/lab/controller";
 import { createDbOperationRecorder } from "@/lib/lab/db-recorder";
 import { createLabEventLog, type LabEventLog } from "@/lib/lab/event-log";
@@ -30,16 +31,38 @@ import { reconcileContainers } from "@/lib/lab/reconcile";
 import { Watchdog } from "@/lib/lab/watchdog";
 import { createGatewayMetrics, type GatewayMetrics } from "@/lib/observability/gateway-metrics";
 import { backendsOfMode } from "@/lib/routing/resolve";
-import { createDockerRuntime } from "@/lib/runtime/docker";
 import { SimulatedRuntime } from "@/lib/runtime/simulated";
 import type { ContainerRuntime } from "@/lib/runtime/types";
 import type { SimulatedGpuLoad } from "@/lib/sim/gpus";
-import { createTelemetryService, type TelemetryService } from "@/lib/telemetry/service";
+import { createTelemetryService, type TelemetryCollectorFactories, type TelemetryService } from "@/lib/telemetry/service";
+import { containerExitRule, healthChangeRule, operationOutcomeRule } from "./lab-event-rules";
+import { startRetention } from "./retention";
+import { runShutdown } from "./shutdown";
 
-/** The process-wide state: started once (instrumentation.ts), shared by every route. */
+/** What a Switchyard is built from. Everything that touches the outside world is handed in. */
+export interface SwitchyardOptions {
+  configStore: ConfigStore;
+  /** The SQLite file: migrated, then opened by this Switchyard (and closed by its stop()). */
+  dbFile: string;
+  /** Starts and stops the backends; null = Switchyard manages no containers (`runtime: none`). */
+  runtime: ContainerRuntime | null;
+  clock?: Clock;
+  /** Where GPU and vLLM telemetry come from (the config picks the source; tests may replace its collectors). */
+  telemetryCollectors?: Partial<TelemetryCollectorFactories>;
+  /** The console password and the admin token; none = an open console. `passwordParams` is the scrypt cost (tests lower it). */
+  adminSecrets?: Pick<AdminAuthOptions, "password" | "token" | "passwordParams">;
+  /** false: requests are not logged (the benchmark measures the log's cost). */
+  requestLog?: boolean;
+  /** How long stop() lets running requests finish. */
+  drainMs?: number;
+}
+
+/** The whole process state: one per process in production, one per test file in the integration tests. */
 export interface Switchyard {
   configStore: ConfigStore;
   config(): LabConfig;
+  db: PrismaClient;
+  dbFile: string;
   bus: EventBus;
   controller: LabController;
   gateway: Gateway;
@@ -52,73 +75,70 @@ export interface Switchyard {
   runtime: ContainerRuntime | null;
   watchdog: Watchdog | null;
   labEvents: LabEventLog;
-  /** How the console is protected: open (no password, no token), by password sign-in, by token. */
-  adminAccess: { open: boolean; passwordLogin: boolean };
+  adminAuth: AdminAuth;
+  apiKeys: ApiKeyAuthenticator;
   startedAt: Date;
-  dbFile: string;
-  /** True once shutdown began. */
+  /** True once stop() began. */
   isDraining(): boolean;
-  shutdown(): Promise<void>;
+  /** Drains, flushes the request log and releases everything; idempotent. */
+  stop(): Promise<void>;
 }
 
-const HOUR_MS = 60 * 60 * 1000;
 const WATCHDOG_INTERVAL_MS = 5_000;
-const SHUTDOWN_DRAIN_MS = 30_000;
+const DEFAULT_DRAIN_MS = 30_000;
 
-const holder = globalThis as typeof globalThis & { __switchyard?: Promise<Switchyard> };
-
-/** The running Switchyard, started on first use. */
-export function getSwitchyard(): Promise<Switchyard> {
-  holder.__switchyard ??= startSwitchyard();
-  return holder.__switchyard;
-}
-
-async function startSwitchyard(): Promise<Switchyard> {
-  const env = getEnv();
+export async function createSwitchyard(options: SwitchyardOptions): Promise<Switchyard> {
+  const { configStore, runtime } = options;
+  const clock = options.clock ?? systemClock;
+  const config = () => configStore.current();
   const bus = new EventBus();
-  const configStore = createConfigStore({
-    path: resolveConfigPath(env),
-    onReloadError: (error) => {
-      console.error(`[config] change to ${error.source} rejected, keeping the last good config:\n${error.issues.map(formatIssue).join("\n")}`);
-      bus.publish("status", { reason: "config rejected" });
+  configStore.onReloadError((error) => {
+    console.error(`[config] change to ${error.source} rejected, keeping the last good config:\n${error.issues.map(formatIssue).join("\n")}`);
+    bus.publish("status", { reason: "config rejected" });
+  });
+
+  const applied = applyMigrations(options.dbFile);
+  if (applied.length > 0) console.log(`[switchyard] database ${options.dbFile}: applied ${applied.join(", ")}`);
+  const db = createPrismaClient(options.dbFile);
+  const adminAuth = await createAdminAuth({ ...options.adminSecrets, sessions: prismaAdminSessionStore(db) });
+  const apiKeys = createApiKeyAuthenticator({ findByHash: (hash) => findApiKeyByHash(hash, db), touch: (id, at) => touchApiKey(id, at, db) });
+  const labEvents = createLabEventLog(db, bus);
+  await recordInterruptedWork(db, labEvents);
+
+  const requestLog =
+    options.requestLog === false
+      ? disabledRequestLog()
+      : createRequestLogWriter({ dbFile: options.dbFile, flushIntervalMs: config().requestLog.flushIntervalMs, maxQueue: config().requestLog.maxQueue });
+
+  const storedMode = await getLabStateValue("mode", db);
+  const initialMode = storedMode && config().modes[storedMode] ? storedMode : defaultModeName(config());
+  const inFlight = new InFlightTracker();
+  // The two need each other: the controller reads GPU memory during operations, telemetry scrapes the current
+  // mode's backends. Telemetry comes first and finds the controller through this reference once started.
+  const labRef: { current?: LabController } = {};
+  const telemetry = createTelemetryService({
+    config,
+    bus,
+    intervalMs: config().telemetry.intervalMs,
+    nvidiaSmiCommand: config().telemetry.nvidiaSmiPath,
+    dcgmUrl: config().telemetry.dcgmUrl,
+    collectors: options.telemetryCollectors,
+    simulatedLoads: () => simulatedLoads(config(), runtime, inFlight),
+    backendsToScrape: () => (labRef.current ? backendUrls(config(), backendsOfMode(config(), labRef.current.currentMode())) : []),
+    persist: {
+      gpu: async (rows) => void (await insertGpuSamples(rows, db)),
+      backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), db)),
     },
   });
-  const config = () => configStore.current();
-  console.log(`[switchyard] lab config: ${configStore.path}`);
-
-  const dbFile = path.resolve(env.SWITCHYARD_DB);
-  const applied = applyMigrations(dbFile);
-  if (applied.length > 0) console.log(`[switchyard] database ${dbFile}: applied ${applied.join(", ")}`);
-  const prisma = getPrisma(dbFile);
-  const adminAuth = await startAdminAuth({ password: env.SWITCHYARD_ADMIN_PASSWORD, token: env.SWITCHYARD_ADMIN_TOKEN, prisma });
-  if (adminAuth.open) console.warn("[switchyard] the console and admin API are OPEN: set SWITCHYARD_ADMIN_PASSWORD and/or SWITCHYARD_ADMIN_TOKEN");
-  const labEvents = createLabEventLog(prisma, bus);
-  const interrupted = await markInterruptedRequestLogs(prisma);
-  if (interrupted > 0) console.log(`[switchyard] ${interrupted} request(s) were still open when Switchyard last stopped: marked interrupted`);
-  for (const op of await markInterruptedModeSwitches(prisma)) {
-    labEvents({ kind: op.kind === "restart" ? "restart" : "mode_switch", severity: "warning", backendId: op.backendId, message: `${op.kind} ${op.id} was interrupted by a restart of Switchyard; the lab stays in its last declared mode` });
-  }
-
-  const requestLog: RequestLogWriter =
-    env.SWITCHYARD_REQUEST_LOG === "off"
-      ? disabledRequestLog()
-      : createRequestLogWriter({ dbFile, flushIntervalMs: config().requestLog.flushIntervalMs, maxQueue: config().requestLog.maxQueue });
-
-  const storedMode = await getLabStateValue("mode", prisma);
-  const initialMode = storedMode && config().modes[storedMode] ? storedMode : defaultModeName(config());
-  const runtime = createRuntime(config, env.DOCKER_HOST);
-  const inFlight = new InFlightTracker();
-
-  // The controller reads telemetry (GPU memory) only while an operation runs, after everything below has started.
   const timings = config().lab;
-  const lab = new LabController({
+  const controller = new LabController({
     config,
     runtime,
     inFlight,
     gpuMemoryUsedMiB: (gpu) => telemetry.gpuMemoryUsedMiB(gpu),
     probeReady: createReadinessProbe(config),
     probeGeneration: createGenerationProbe(config),
-    clock: systemClock,
+    clock,
     timings: {
       drainMs: timings.drainSeconds * 1000,
       stopTimeoutSeconds: timings.stopTimeoutSeconds,
@@ -127,106 +147,43 @@ async function startSwitchyard(): Promise<Switchyard> {
       loadTimeoutMs: timings.loadTimeoutSeconds * 1000,
       pollMs: 250,
     },
-    recorder: createDbOperationRecorder(prisma),
+    recorder: createDbOperationRecorder(db),
     bus,
     initialMode,
   });
-
-  const telemetry = createTelemetryService({
-    config,
-    bus,
-    intervalMs: config().telemetry.intervalMs,
-    nvidiaSmiCommand: config().telemetry.nvidiaSmiPath,
-    dcgmUrl: config().telemetry.dcgmUrl,
-    simulatedLoads: () => simulatedLoads(config(), runtime, inFlight),
-    backendsToScrape: () => backendsOfMode(config(), lab.currentMode()).flatMap((id) => (config().backends[id] ? [{ id, url: config().backends[id]!.url }] : [])),
-    persist: {
-      gpu: async (rows) => void (await insertGpuSamples(rows, prisma)),
-      backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), prisma)),
-    },
-  });
+  labRef.current = controller;
   telemetry.start();
 
-  // Only real transitions are lab events: ready -> failing and failing -> ready, not a backend still loading.
-  const everReady = new Set<string>();
   const health = new BackendHealth({
     config,
-    backendsToWatch: () => backendsOfMode(config(), lab.currentMode()).filter((id) => lab.isAdmitting(id)),
-    onChange: (id, status) => {
-      bus.publish("status", { reason: `health ${id}` });
-      const wasReady = everReady.has(id);
-      if (status.state === "ready") everReady.add(id);
-      if (wasReady && status.state !== "unknown") {
-        labEvents({
-          kind: "health_change",
-          severity: status.state === "ready" ? "info" : "warning",
-          backendId: id,
-          message: `${id} is ${status.state}${status.reason ? `: ${status.reason}` : ""}`,
-        });
-      }
-    },
+    probeGeneration: (id) => createGenerationProbe(config, config().gateway.firstTokenTimeoutSeconds * 1000)(id),
+    backendsToWatch: () => backendsOfMode(config(), controller.currentMode()).filter((id) => controller.isAdmitting(id)),
+    onChange: healthChangeRule(bus, labEvents),
   });
-
-  bus.subscribe((event) => {
-    if (event.type === "operation_done") {
-      labEvents({
-        kind: event.data.kind === "restart" ? "restart" : "mode_switch",
-        severity: event.data.status === "succeeded" ? "info" : "error",
-        backendId: null,
-        message: `${event.data.kind.replace("_", " ")} ${event.data.status}${event.data.error ? `: ${event.data.error}` : ""}`,
-      });
-      for (const id of Object.keys(config().backends)) if (!backendsOfMode(config(), lab.currentMode()).includes(id)) health.reset(id);
-    }
-  });
-
-  if (runtime) {
-    const ping = await runtime.ping();
-    if (!ping.ok) {
-      labEvents({ kind: "runtime", severity: "error", message: `container runtime unreachable: ${ping.error}; the gateway keeps serving what is running` });
-    } else {
-      const result = await reconcileContainers(config(), initialMode, runtime);
-      if (result.started.length + result.stopped.length > 0 || result.problems.length > 0) {
-        labEvents({
-          kind: "reconcile",
-          severity: result.problems.length > 0 ? "warning" : "info",
-          message: `start-up in mode ${initialMode}: started ${result.started.join(", ") || "nothing"}, stopped ${result.stopped.join(", ") || "nothing"}${result.problems.length > 0 ? `; problems: ${result.problems.join("; ")}` : ""}`,
-        });
-      }
-    }
-  }
+  const stopOperationRule = operationOutcomeRule({ bus, labEvents, config, lab: controller, health });
+  if (runtime) await reconcileAtStart(config(), initialMode, runtime, labEvents);
   health.start();
 
   const watchdog = runtime
     ? new Watchdog({
         config,
-        currentMode: () => lab.currentMode(),
-        isBusy: () => lab.runningOperation() !== null,
-        restart: (id) => void lab.restartBackend(id, "watchdog"),
+        currentMode: () => controller.currentMode(),
+        isBusy: () => controller.runningOperation() !== null,
+        restart: (id) => void controller.restartBackend(id, "watchdog"),
         runtime,
         health: (id) => health.status(id),
         recordEvent: labEvents,
-        clock: systemClock,
+        clock,
         failureThreshold: config().lab.watchdogFailureThreshold,
         loadTimeoutMs: config().lab.loadTimeoutSeconds * 1000,
       })
     : null;
-  const watchdogTimer = setInterval(() => void watchdog?.check().catch((error: unknown) => console.error("[watchdog] check failed", error)), WATCHDOG_INTERVAL_MS);
+  const checkWatchdog = () => void watchdog?.check().catch((error: unknown) => console.error("[watchdog] check failed", error));
+  const watchdogTimer = setInterval(checkWatchdog, WATCHDOG_INTERVAL_MS);
   watchdogTimer.unref();
-  const stopRuntimeEvents = runtime?.onEvent((event) => {
-    if (event.action !== "die" && event.action !== "oom") return;
-    const inMode = backendsOfMode(config(), lab.currentMode()).includes(event.backendId);
-    const expected = lab.runningOperation() !== null;
-    if (!inMode || expected) return;
-    labEvents({
-      kind: event.action === "oom" ? "oom" : "container_exit",
-      severity: "error",
-      backendId: event.backendId,
-      message: `${event.backendId} ${event.action === "oom" ? "ran out of GPU memory and exited" : "exited"} with code ${event.exitCode ?? "?"}`,
-      detail: { exitCode: event.exitCode },
-    });
-    health.markUnreachable(event.backendId, `container exited (${event.exitCode ?? "?"})`);
-    setTimeout(() => void watchdog?.check().catch(() => undefined), 250).unref();
-  });
+  const stopExitRule = runtime
+    ? containerExitRule({ runtime, config, lab: controller, health, labEvents, checkSoon: () => setTimeout(checkWatchdog, 250).unref() })
+    : () => undefined;
 
   const pools = new UpstreamPools();
   const admission = createAdmissionFromConfig(config);
@@ -241,21 +198,20 @@ async function startSwitchyard(): Promise<Switchyard> {
     config,
     admission,
     keyLimits: createKeyLimiter(),
+    authenticate: requestAuthenticator(apiKeys),
     lab: {
-      currentMode: () => lab.currentMode(),
+      currentMode: () => controller.currentMode(),
       isHealthy: (id) => health.isHealthy(id),
       markUnreachable: (id, why) => health.markUnreachable(id, why),
       recordTraffic: (id, ok, why) => health.recordTraffic(id, ok, why, config().gateway.passiveFailureThreshold),
       healthReason: (id) => health.status(id).reason,
-      isAdmitting: (id) => lab.isAdmitting(id),
-      pendingTargetMode: () => (lab.runningOperation() ? lab.targetMode() : null),
-      waitForOperation: (timeoutMs) => lab.waitForOperation(timeoutMs),
+      isAdmitting: (id) => controller.isAdmitting(id),
+      pendingTargetMode: () => (controller.runningOperation() ? controller.targetMode() : null),
+      waitForOperation: (timeoutMs) => controller.waitForOperation(timeoutMs),
     },
     pools,
     inFlight,
-    sink: {
-      record: (entry) => requestLog.record(entry.outcome === "open" ? entry : withEnergy(entry, config(), telemetry)),
-    },
+    sink: { record: (entry) => requestLog.record(entry.outcome === "open" ? entry : withEnergy(entry, config(), telemetry)) },
     backendState: (id) => telemetry.stateFor(id, config().backends[id]?.gpus ?? []),
     onFinished: (record) => {
       metrics.observe(record);
@@ -264,22 +220,16 @@ async function startSwitchyard(): Promise<Switchyard> {
     isDraining: () => draining,
   });
 
-  const retention = setInterval(() => {
-    const { retentionDays, retentionRows } = config().requestLog;
-    Promise.all([
-      applyRequestLogRetention({ maxAgeDays: retentionDays, maxRows: retentionRows }, prisma),
-      applySampleRetention({ maxAgeDays: config().telemetry.retentionDays }, prisma),
-      applyLabEventRetention({ maxAgeDays: Math.max(retentionDays, 90) }, prisma),
-    ]).catch((error: unknown) => console.error("[switchyard] retention failed", error));
-  }, HOUR_MS);
-  retention.unref();
+  const retention = startRetention(config, db);
 
-  let shuttingDown: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
   return {
     configStore,
     config,
+    db,
+    dbFile: options.dbFile,
     bus,
-    controller: lab,
+    controller,
     gateway,
     health,
     inFlight,
@@ -290,44 +240,57 @@ async function startSwitchyard(): Promise<Switchyard> {
     runtime,
     watchdog,
     labEvents,
-    adminAccess: { open: adminAuth.open, passwordLogin: adminAuth.passwordLogin },
-    startedAt: new Date(),
-    dbFile,
+    adminAuth,
+    apiKeys,
+    startedAt: new Date(clock.now()),
     isDraining: () => draining,
-    shutdown() {
-      shuttingDown ??= (async () => {
-        draining = true;
-        const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
-        while (inFlight.total() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-        clearInterval(retention);
-        clearInterval(watchdogTimer);
-        stopRuntimeEvents?.();
-        health.stop();
-        configStore.close();
-        await telemetry.stop();
-        await requestLog.stop();
-        await pools.close();
+    stop() {
+      stopping ??= runShutdown({
+        beginDraining: () => void (draining = true),
+        inFlight: () => inFlight.total(),
+        drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
+        producers: [() => retention.stop(), () => clearInterval(watchdogTimer), stopExitRule, stopOperationRule, () => health.stop(), () => configStore.close(), () => telemetry.stop()],
+        flushers: [() => requestLog.stop()],
         // Simulator processes belong to this process; real containers keep running without us.
-        if (runtime?.kind === "simulated") await runtime.close();
-        await disconnectPrisma();
-      })();
-      return shuttingDown;
+        closers: [() => pools.close(), async () => (runtime instanceof SimulatedRuntime ? runtime.close() : undefined), () => db.$disconnect()],
+      });
+      return stopping;
     },
   };
 }
 
-function createRuntime(config: () => LabConfig, dockerHost: string | undefined): ContainerRuntime | null {
-  switch (config().runtime) {
-    case "simulated":
-      return new SimulatedRuntime(config);
-    case "docker":
-      return createDockerRuntime({
-        docker: { dockerHost },
-        containers: () => Object.fromEntries(Object.entries(config().backends).map(([id, b]) => [id, b.container])),
-      });
-    case "none":
-      return null;
+/** Operations and requests that were open when Switchyard last stopped are closed as interrupted, and said so. */
+async function recordInterruptedWork(db: PrismaClient, labEvents: LabEventLog): Promise<void> {
+  const interrupted = await markInterruptedRequestLogs(db);
+  if (interrupted > 0) console.log(`[switchyard] ${interrupted} request(s) were still open when Switchyard last stopped: marked interrupted`);
+  for (const op of await markInterruptedModeSwitches(db)) {
+    labEvents({
+      kind: op.kind === "restart" ? "restart" : "mode_switch",
+      severity: "warning",
+      backendId: op.backendId,
+      message: `${op.kind} ${op.id} was interrupted by a restart of Switchyard; the lab stays in its last declared mode`,
+    });
   }
+}
+
+/** Brings the containers in line with the mode the lab is in; an unreachable engine is reported, not fatal. */
+async function reconcileAtStart(config: LabConfig, mode: string, runtime: ContainerRuntime, labEvents: LabEventLog): Promise<void> {
+  const ping = await runtime.ping();
+  if (!ping.ok) {
+    labEvents({ kind: "runtime", severity: "error", message: `container runtime unreachable: ${ping.error}; the gateway keeps serving what is running` });
+    return;
+  }
+  const result = await reconcileContainers(config, mode, runtime);
+  if (result.started.length + result.stopped.length === 0 && result.problems.length === 0) return;
+  labEvents({
+    kind: "reconcile",
+    severity: result.problems.length > 0 ? "warning" : "info",
+    message: `start-up in mode ${mode}: started ${result.started.join(", ") || "nothing"}, stopped ${result.stopped.join(", ") || "nothing"}${result.problems.length > 0 ? `; problems: ${result.problems.join("; ")}` : ""}`,
+  });
+}
+
+function backendUrls(config: LabConfig, ids: string[]): { id: string; url: string }[] {
+  return ids.flatMap((id) => (config.backends[id] ? [{ id, url: config.backends[id].url }] : []));
 }
 
 /** What the simulated GPUs show: every simulated backend process, its load state and how busy it is. */
@@ -346,13 +309,4 @@ function withEnergy(entry: RequestRecord, config: LabConfig, telemetry: Telemetr
   const gpus = entry.backend ? (config.backends[entry.backend]?.gpus ?? []) : [];
   if (gpus.length === 0 || !entry.finishedAt) return entry;
   return { ...entry, energyWh: telemetry.energyWh(gpus, entry.receivedAt.getTime(), entry.finishedAt.getTime()) };
-}
-
-function disabledRequestLog(): RequestLogWriter {
-  return {
-    record: () => undefined,
-    stats: () => ({ queued: 0, written: 0, dropped: 0, failedBatches: 0 }),
-    flush: async () => undefined,
-    stop: async () => undefined,
-  };
 }

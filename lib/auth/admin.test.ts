@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { ApiError } from "@/lib/api/envelope";
-import { createAdminAuth, LoginRateLimitedError, SESSION_COOKIE, sessionId, type AdminAuthOptions, type AdminSessionStore, type StoredAdminSession } from "./admin";
+import { toApiError } from "@/lib/api/envelope";
+import { createAdminAuth, SESSION_COOKIE, sessionId, type AdminAuthOptions, type AdminSessionStore, type StoredAdminSession } from "./admin";
 import { generateApiKey } from "./api-keys";
+import { AuthError } from "./errors";
 import { LoginRateLimiter } from "./login-rate-limit";
 
 const PASSWORD = "hunter2-but-longer";
@@ -46,13 +47,13 @@ function request(path: string, init: { method?: string; headers?: Record<string,
   return new Request(`${ORIGIN}${path}`, { method: init.method ?? "GET", headers: { host: "lab.local:3000", "x-forwarded-for": "10.0.0.7", ...init.headers } });
 }
 
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
+async function refusal(promise: Promise<unknown>): Promise<AuthError> {
   const error = await promise.then(
     () => new Error("expected a rejection"),
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(ApiError);
-  return error as ApiError;
+  expect(error).toBeInstanceOf(AuthError);
+  return error as AuthError;
 }
 
 function cookieOf(setCookie: string): string {
@@ -85,8 +86,9 @@ describe("signing in", () => {
 
   test("a wrong password is 401 and opens nothing", async () => {
     const { auth, rows } = await setup();
-    const error = await apiError(auth.login(request("/api/auth/login", { method: "POST" }), "hunter2"));
-    expect(error.code).toBe("unauthorized");
+    const error = await refusal(auth.login(request("/api/auth/login", { method: "POST" }), "hunter2"));
+    expect(error.kind).toBe("wrong_password");
+    expect(toApiError(error).code).toBe("unauthorized");
     expect(rows.size).toBe(0);
   });
 
@@ -95,15 +97,13 @@ describe("signing in", () => {
     const attempt = (password: string, address = "10.0.0.7") =>
       auth.login(request("/api/auth/login", { method: "POST", headers: { "x-forwarded-for": address } }), password);
     for (let i = 0; i < 5; i++) {
-      await apiError(attempt("wrong"));
+      expect((await refusal(attempt("wrong"))).kind).toBe("wrong_password");
       advance(1_000);
     }
-    const limited = await attempt(PASSWORD).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(limited).toBeInstanceOf(LoginRateLimitedError);
-    expect((limited as LoginRateLimitedError).retryAfterSeconds).toBe(295);
+    const limited = await refusal(attempt(PASSWORD));
+    expect(limited.kind).toBe("login_rate_limited");
+    expect(limited.options.retryAfterSeconds).toBe(295);
+    expect(toApiError(limited)).toMatchObject({ code: "rate_limited", options: { retryAfterSeconds: 295 } });
     // Another address is not affected, and the first one may try again once the window has passed.
     await expect(attempt(PASSWORD, "10.0.0.8")).resolves.toBeDefined();
     advance(295_000);
@@ -112,7 +112,9 @@ describe("signing in", () => {
 
   test("without a password configured, sign-in is refused as not enabled", async () => {
     const { auth } = await setup({ password: null });
-    expect((await apiError(auth.login(request("/api/auth/login", { method: "POST" }), "anything"))).code).toBe("bad_request");
+    const error = await refusal(auth.login(request("/api/auth/login", { method: "POST" }), "anything"));
+    expect(error.kind).toBe("login_disabled");
+    expect(toApiError(error).code).toBe("bad_request");
     expect(auth.passwordLogin).toBe(false);
   });
 });
@@ -122,16 +124,18 @@ describe("authorizing admin requests", () => {
     const { auth } = await setup();
     await expect(auth.authorize(request("/api/status", { headers: { authorization: `Bearer ${TOKEN}` } }))).resolves.toEqual({ via: "token" });
     for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, TOKEN, `Basic ${TOKEN}`, "Bearer ", `Bearer ${"a".repeat(1 << 20)}`]) {
-      expect((await apiError(auth.authorize(request("/api/status", { headers: { authorization } })))).code).toBe("unauthorized");
+      expect((await refusal(auth.authorize(request("/api/status", { headers: { authorization } })))).kind).toBe("not_authorized");
     }
-    expect((await apiError(auth.authorize(request("/api/status")))).code).toBe("unauthorized");
+    const none = await refusal(auth.authorize(request("/api/status")));
+    expect(none.kind).toBe("not_authorized");
+    expect(toApiError(none).code).toBe("unauthorized");
   });
 
   test("an API key never grants admin access", async () => {
     const { auth } = await setup();
     const { key } = generateApiKey();
     for (const headers of [{ authorization: `Bearer ${key}` }, { "x-api-key": key }] as Record<string, string>[]) {
-      expect((await apiError(auth.authorize(request("/api/keys", { headers })))).code).toBe("unauthorized");
+      expect((await refusal(auth.authorize(request("/api/keys", { headers })))).kind).toBe("not_authorized");
     }
   });
 
@@ -143,17 +147,17 @@ describe("authorizing admin requests", () => {
     advance(60 * 60_000 - 1);
     await expect(auth.authorize(withCookie(cookie))).resolves.toEqual({ via: "session" });
     advance(1);
-    expect((await apiError(auth.authorize(withCookie(cookie)))).code).toBe("unauthorized");
+    expect((await refusal(auth.authorize(withCookie(cookie)))).kind).toBe("not_authorized");
 
     const second = cookieOf((await auth.login(request("/api/auth/login", { method: "POST" }), PASSWORD)).setCookie);
     expect(rows.size).toBe(1); // the expired session was swept at sign-in
     for (const forged of [`${SESSION_COOKIE}=${"A".repeat(43)}`, `${SESSION_COOKIE}=${sessionId("x")}`, `${SESSION_COOKIE}=%00`, `${SESSION_COOKIE}="${"A".repeat(43)}`, `${second}x`]) {
-      expect((await apiError(auth.authorize(withCookie(forged)))).code).toBe("unauthorized");
+      expect((await refusal(auth.authorize(withCookie(forged)))).kind).toBe("not_authorized");
     }
     const logout = await auth.logout(request("/api/auth/logout", { method: "POST", headers: { cookie: second } }));
     expect(logout.setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0$`));
     expect(rows.size).toBe(0);
-    expect((await apiError(auth.authorize(withCookie(second)))).code).toBe("unauthorized");
+    expect((await refusal(auth.authorize(withCookie(second)))).kind).toBe("not_authorized");
   });
 
   test("a session's last use is recorded at most once a minute", async () => {
@@ -178,7 +182,7 @@ describe("authorizing admin requests", () => {
   test("a token alone protects the console: no token, no access", async () => {
     const { auth } = await setup({ password: null });
     expect(auth.open).toBe(false);
-    expect((await apiError(auth.authorize(request("/api/status")))).message).toMatch(/admin token/);
+    expect((await refusal(auth.authorize(request("/api/status")))).message).toMatch(/admin token/);
   });
 
   test("require() adds the same-origin rule for changes", async () => {
@@ -187,17 +191,19 @@ describe("authorizing admin requests", () => {
     const cookie = cookieOf(setCookie);
     const post = (headers: Record<string, string>) => request("/api/keys", { method: "POST", headers });
     await expect(auth.require(post({ cookie, origin: ORIGIN }))).resolves.toEqual({ via: "session" });
-    expect((await apiError(auth.require(post({ cookie })))).code).toBe("forbidden");
-    expect((await apiError(auth.require(post({ cookie, origin: "http://evil.example" })))).code).toBe("forbidden");
+    expect((await refusal(auth.require(post({ cookie })))).kind).toBe("cross_origin");
+    const foreign = await refusal(auth.require(post({ cookie, origin: "http://evil.example" })));
+    expect(foreign.kind).toBe("cross_origin");
+    expect(toApiError(foreign).code).toBe("forbidden");
     await expect(auth.require(post({ authorization: `Bearer ${TOKEN}` }))).resolves.toEqual({ via: "token" });
     // Unauthorized comes first: a stranger learns nothing from the origin rule.
-    expect((await apiError(auth.require(post({ origin: "http://evil.example" })))).code).toBe("unauthorized");
+    expect((await refusal(auth.require(post({ origin: "http://evil.example" })))).kind).toBe("not_authorized");
   });
 
   test("an injected limiter is used (its clock decides)", async () => {
     const limiter = new LoginRateLimiter({ maxFailures: 1, now: () => 0 });
     const { auth } = await setup({ loginLimiter: limiter });
-    await apiError(auth.login(request("/api/auth/login", { method: "POST" }), "wrong"));
-    await expect(auth.login(request("/api/auth/login", { method: "POST" }), PASSWORD)).rejects.toBeInstanceOf(LoginRateLimitedError);
+    expect((await refusal(auth.login(request("/api/auth/login", { method: "POST" }), "wrong"))).kind).toBe("wrong_password");
+    expect((await refusal(auth.login(request("/api/auth/login", { method: "POST" }), PASSWORD))).kind).toBe("login_rate_limited");
   });
 });

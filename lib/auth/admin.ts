@@ -1,10 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { ApiError } from "@/lib/api/envelope";
+import { AuthError } from "./errors";
 import { LoginRateLimiter } from "./login-rate-limit";
 import { assertSameOrigin, type AdminVia } from "./origin";
 import { hashPassword, verifyPassword, type PasswordHash } from "./password";
 import { bearerToken, clientAddressOf, cookieValue, requestScheme } from "./request-facts";
-import { BrandedError } from "@/lib/errors/branded-error";
 
 export { assertSameOrigin, type AdminVia } from "./origin";
 
@@ -37,15 +36,6 @@ export interface AdminSessionStore {
   deleteExpired(now: Date): Promise<number>;
 }
 
-/** Too many failed sign-ins: the API answers 429 with Retry-After. */
-export class LoginRateLimitedError extends BrandedError {
-  static override readonly brand = "switchyard.LoginRateLimitedError";
-  override readonly name = "LoginRateLimitedError";
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed sign-ins; try again in ${retryAfterSeconds} s.`);
-  }
-}
-
 export interface AdminAuthOptions {
   /** SWITCHYARD_ADMIN_PASSWORD; absent or empty = no password sign-in. */
   password?: string | null;
@@ -72,7 +62,7 @@ export interface AdminAuth {
   readonly tokenAccess: boolean;
   /** How the request is authorized, or null when it is not. */
   check(request: Request): Promise<{ via: AdminVia } | null>;
-  /** Like check, but a request that is not authorized is an ApiError("unauthorized") (401). */
+  /** Like check, but a request that is not authorized is an AuthError("not_authorized"). */
   authorize(request: Request): Promise<{ via: AdminVia }>;
   /** authorize, then the same-origin rule for requests that change something (403). */
   require(request: Request): Promise<{ via: AdminVia }>;
@@ -122,8 +112,8 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
   async function authorize(request: Request): Promise<{ via: AdminVia }> {
     const result = await check(request);
     if (result) return result;
-    throw new ApiError(
-      "unauthorized",
+    throw new AuthError(
+      "not_authorized",
       passwordHash ? "Sign in to the console, or send the admin token as Authorization: Bearer <token>." : "Send the admin token as Authorization: Bearer <token>.",
     );
   }
@@ -140,11 +130,11 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
       return result;
     },
     async login(request, password) {
-      if (!passwordHash) throw new ApiError("bad_request", "Password sign-in is not enabled: the operator has not set SWITCHYARD_ADMIN_PASSWORD.");
+      if (!passwordHash) throw new AuthError("login_disabled", "Password sign-in is not enabled: the operator has not set SWITCHYARD_ADMIN_PASSWORD.");
       const address = clientAddressOf(request);
       const attempt = limiter.attempt(address);
-      if (!attempt.allowed) throw new LoginRateLimitedError(attempt.retryAfterSeconds);
-      if (!(await verifyPassword(password, passwordHash))) throw new ApiError("unauthorized", "Wrong password.");
+      if (!attempt.allowed) throw new AuthError("login_rate_limited", `Too many failed sign-ins; try again in ${attempt.retryAfterSeconds} s.`, { retryAfterSeconds: attempt.retryAfterSeconds });
+      if (!(await verifyPassword(password, passwordHash))) throw new AuthError("wrong_password", "Wrong password.");
       limiter.succeeded(address);
 
       const token = randomBytes(32).toString("base64url");

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, test, vi } from "vitest";
 import type { ApiKeyRecord } from "@/lib/db/queries/api-keys";
-import { GatewayError } from "@/lib/gateway/errors";
+import { toGatewayError } from "@/lib/gateway/errors";
 import {
   API_KEY_PATTERN,
   apiKeyStatus,
@@ -14,6 +14,7 @@ import {
   sameHash,
   type ApiKeyAuthenticatorDeps,
 } from "./api-keys";
+import { AuthError } from "./errors";
 
 function record(key: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
   return {
@@ -54,15 +55,15 @@ function fixture(rows: ApiKeyRecord[], options: Partial<ApiKeyAuthenticatorDeps>
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
+async function rejection(promise: Promise<unknown>): Promise<AuthError> {
   const error = await promise.then(
     () => {
       throw new Error("expected a rejection");
     },
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
+  expect(error).toBeInstanceOf(AuthError);
+  return error as AuthError;
 }
 
 describe("generateApiKey", () => {
@@ -142,10 +143,10 @@ describe("the API key authenticator", () => {
     // The fixture's clock starts at 1_000_000.
     const { authenticator } = fixture([record(revoked, { revokedAt: new Date(0) }), record(expired, { expiresAt: new Date(999_999) })]);
     const missing = await rejection(authenticator.authenticateKey(null));
-    expect([missing.status, missing.code]).toEqual([401, "missing_api_key"]);
+    expect([toGatewayError(missing).status, missing.kind]).toEqual([401, "missing_api_key"]);
     const errors = await Promise.all([generateApiKey().key, revoked, expired].map((k) => rejection(authenticator.authenticateKey(k))));
     for (const error of errors) {
-      expect([error.status, error.code, error.message]).toEqual([401, "invalid_api_key", invalidApiKeyMessage]);
+      expect([toGatewayError(error).status, error.kind, error.message]).toEqual([401, "invalid_api_key", invalidApiKeyMessage]);
     }
   });
 
@@ -156,7 +157,7 @@ describe("the API key authenticator", () => {
     await expect(authenticator.authenticateKey(key)).resolves.toMatchObject({ keyName: "bot" });
     advance(1);
     expect(now()).toBe(1_005_000);
-    expect((await rejection(authenticator.authenticateKey(key))).code).toBe("invalid_api_key");
+    expect((await rejection(authenticator.authenticateKey(key))).kind).toBe("invalid_api_key");
   });
 
   test("decides on a constant-time comparison of the hashes, not on the lookup alone", async () => {
@@ -164,14 +165,14 @@ describe("the API key authenticator", () => {
     const stored = record(key);
     const authenticator = createApiKeyAuthenticator({ findByHash: async () => stored, touch: async () => undefined });
     await expect(authenticator.authenticateKey(key)).resolves.toMatchObject({ keyName: "bot" });
-    expect((await rejection(authenticator.authenticateKey(generateApiKey().key))).code).toBe("invalid_api_key");
+    expect((await rejection(authenticator.authenticateKey(generateApiKey().key))).kind).toBe("invalid_api_key");
   });
 
   test("garbage is refused without hashing or touching the database", async () => {
     const { authenticator, findByHash } = fixture([record(key)]);
     const garbage = ["x", `${key}x`, key.toUpperCase(), `${key.slice(0, 54)}\u0000`, "' OR 1=1 --", "a".repeat(1024 * 1024), `${key} ${key}`];
     for (const value of garbage) {
-      expect((await rejection(authenticator.authenticateKey(value))).code).toBe("invalid_api_key");
+      expect((await rejection(authenticator.authenticateKey(value))).kind).toBe("invalid_api_key");
     }
     expect(findByHash).not.toHaveBeenCalled();
   });
@@ -181,7 +182,7 @@ describe("the API key authenticator", () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 80 }), fc.constant(key.slice(0, 54))), async (value) => {
         const error = await rejection(authenticator.authenticateKey(value));
-        expect(error.status).toBe(401);
+        expect(toGatewayError(error).status).toBe(401);
       }),
       { numRuns: 500 },
     );
@@ -202,7 +203,7 @@ describe("the API key authenticator", () => {
     table.set(hashApiKey(key), record(key, { revokedAt: new Date(0) }));
     await expect(authenticator.authenticateKey(key)).resolves.toMatchObject({ keyName: "bot" });
     authenticator.invalidate();
-    expect((await rejection(authenticator.authenticateKey(key))).code).toBe("invalid_api_key");
+    expect((await rejection(authenticator.authenticateKey(key))).kind).toBe("invalid_api_key");
   });
 
   test("a lookup that was running when the cache was invalidated is not cached", async () => {
@@ -215,7 +216,7 @@ describe("the API key authenticator", () => {
     await first;
     const second = authenticator.authenticateKey(key);
     release(record(key, { revokedAt: new Date(0) }));
-    expect((await rejection(second)).code).toBe("invalid_api_key");
+    expect((await rejection(second)).kind).toBe("invalid_api_key");
     expect(findByHash).toHaveBeenCalledTimes(2);
   });
 

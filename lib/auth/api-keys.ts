@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { PrismaClient } from "@/lib/db/client";
-import { createApiKey, findApiKeyByHash, touchApiKey, type ApiKeyRecord, type ApiKeySummary, type CreateApiKeyInput } from "@/lib/db/queries/api-keys";
-import { GatewayError } from "@/lib/gateway/errors";
+import { createApiKey, type ApiKeyRecord, type ApiKeySummary, type CreateApiKeyInput } from "@/lib/db/queries/api-keys";
+import { AuthError } from "./errors";
 import type { Principal } from "./principal";
 
 /**
@@ -76,7 +76,7 @@ export interface ApiKeyAuthenticatorDeps {
 }
 
 export interface ApiKeyAuthenticator {
-  /** The caller's principal; throws GatewayError missing_api_key / invalid_api_key (401), nothing else on bad input. */
+  /** The caller's principal; throws AuthError missing_api_key / invalid_api_key (401), nothing else on bad input. */
   authenticate(request: Request): Promise<Principal>;
   /** The same for a key already taken from the headers (null = none presented). */
   authenticateKey(presented: string | null): Promise<Principal>;
@@ -135,7 +135,7 @@ export function createApiKeyAuthenticator(deps: ApiKeyAuthenticatorDeps): ApiKey
   }
 
   async function authenticateKey(presented: string | null): Promise<Principal> {
-    if (presented === null) throw new GatewayError("missing_api_key", missingApiKeyMessage);
+    if (presented === null) throw new AuthError("missing_api_key", missingApiKeyMessage);
     // The pattern bounds the length too, so 1 MB headers and NUL bytes stop here, before any hashing.
     if (presented.length > 64 || !API_KEY_PATTERN.test(presented)) throw invalid();
     const hash = hashApiKey(presented);
@@ -159,8 +159,8 @@ export function createApiKeyAuthenticator(deps: ApiKeyAuthenticatorDeps): ApiKey
   };
 }
 
-function invalid(): GatewayError {
-  return new GatewayError("invalid_api_key", invalidApiKeyMessage);
+function invalid(): AuthError {
+  return new AuthError("invalid_api_key", invalidApiKeyMessage);
 }
 
 function defaultTouchError(error: unknown): void {
@@ -180,17 +180,6 @@ export function principalOf(record: ApiKeyRecord): Principal {
   };
 }
 
-const holder = globalThis as typeof globalThis & { __switchyardApiKeys?: ApiKeyAuthenticator };
-
-/** The process-wide authenticator on the process-wide database (getPrisma()). */
-export function apiKeyAuthenticator(): ApiKeyAuthenticator {
-  holder.__switchyardApiKeys ??= createApiKeyAuthenticator({
-    findByHash: (hash) => findApiKeyByHash(hash),
-    touch: (keyId, at) => touchApiKey(keyId, at),
-  });
-  return holder.__switchyardApiKeys;
-}
-
 export type ApiKeyStatus = "active" | "revoked" | "expired";
 
 export function apiKeyStatus(key: Pick<ApiKeySummary, "revokedAt" | "expiresAt">, now: Date = new Date()): ApiKeyStatus {
@@ -202,7 +191,7 @@ export function apiKeyStatus(key: Pick<ApiKeySummary, "revokedAt" | "expiresAt">
 export type IssueApiKeyInput = Omit<CreateApiKeyInput, "prefix" | "hash">;
 
 /** Creates a key: returns the key itself (to show once; it is not stored) and what is stored about it. */
-export async function issueApiKey(input: IssueApiKeyInput, prisma?: PrismaClient): Promise<{ key: string; apiKey: ApiKeySummary }> {
+export async function issueApiKey(input: IssueApiKeyInput, prisma: PrismaClient): Promise<{ key: string; apiKey: ApiKeySummary }> {
   const generated = generateApiKey();
   const allowedModels = input.allowedModels?.length ? [...new Set(input.allowedModels)] : null;
   const apiKey = await createApiKey({ ...input, allowedModels, prefix: generated.prefix, hash: generated.hash }, prisma);

@@ -5,8 +5,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { parseLabConfig } from "@/lib/config/parse";
-import { disconnectPrisma, getPrisma } from "@/lib/db/client";
-import { authenticateApiRequest } from "./principal";
+import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
+import { findApiKeyByHash, touchApiKey } from "@/lib/db/queries/api-keys";
+import { createApiKeyAuthenticator } from "./api-keys";
+import { requestAuthenticator } from "./principal";
 
 // `npm run keys` as a real process on a fresh database file, and its keys at the gateway's seam.
 
@@ -14,6 +16,8 @@ const projectRoot = path.resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);
 let tempDir: string;
 let dbFile: string;
+// Opened once the CLI has created the database, as a running gateway would have it open.
+let prisma: PrismaClient | undefined;
 
 beforeAll(() => {
   tempDir = mkdtempSync(path.join(os.tmpdir(), "switchyard-keys-cli-"));
@@ -21,7 +25,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await disconnectPrisma();
+  await prisma?.$disconnect();
   rmSync(tempDir, { recursive: true, force: true });
 });
 
@@ -47,7 +51,17 @@ const labConfig = parseLabConfig(
     modes: { standard: { backends: ["small"], default: true } },
   }),
 );
-const gatewayCall = (key: string) => authenticateApiRequest(new Request("http://127.0.0.1/v1/models", { headers: { "x-api-key": key } }), labConfig);
+function openGatewayDatabase(): PrismaClient {
+  prisma ??= createPrismaClient(dbFile);
+  return prisma;
+}
+const authenticate = requestAuthenticator(
+  createApiKeyAuthenticator({
+    findByHash: (hash) => findApiKeyByHash(hash, openGatewayDatabase()),
+    touch: (keyId, at) => touchApiKey(keyId, at, openGatewayDatabase()),
+  }),
+);
+const gatewayCall = (key: string) => authenticate(new Request("http://127.0.0.1/v1/models", { headers: { "x-api-key": key } }), labConfig);
 
 test("create prints the key alone on stdout, on a database it migrates first; list shows it; revoke by prefix ends it", async () => {
   const created = await keys("create", "--name", "bot", "--models", "fast,reasoning", "--concurrency", "4", "--rpm", "60", "--lane", "batch", "--expires", "30d");
@@ -58,7 +72,6 @@ test("create prints the key alone on stdout, on a database it migrates first; li
   expect(created.stderr).toContain("only time the key is shown");
   expect(created.stderr).toContain("models fast, reasoning, lane batch, concurrency 4, 60 requests/min, expires");
 
-  getPrisma(dbFile);
   expect(await gatewayCall(key)).toMatchObject({ keyName: "bot", allowedModels: ["fast", "reasoning"], lane: "batch", concurrency: 4, requestsPerMinute: 60 });
 
   const listed = await keys("list");

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { ApiError } from "@/lib/api/envelope";
+import { toApiError } from "@/lib/api/envelope";
+import { AuthError } from "./errors";
 import { assertSameOrigin, type AdminVia } from "./origin";
 
 type Case = {
@@ -50,8 +51,9 @@ describe("assertSameOrigin", () => {
       } catch (error) {
         thrown = error;
       }
-      expect(thrown).toBeInstanceOf(ApiError);
-      expect((thrown as ApiError).code).toBe("forbidden");
+      expect(thrown).toBeInstanceOf(AuthError);
+      expect((thrown as AuthError).kind).toBe("cross_origin");
+      expect(toApiError(thrown).code).toBe("forbidden");
     }
   });
 });

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/api/envelope";
+import { AuthError } from "./errors";
 
 /** How an admin request was let in: a console session cookie, the admin token, or an unprotected console. */
 export type AdminVia = "session" | "token" | "open";
@@ -16,16 +16,16 @@ const MUTATING_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 export function assertSameOrigin(request: Request, via: AdminVia | "anonymous"): void {
   if (!MUTATING_METHODS.has(request.method.toUpperCase())) return;
   if (request.headers.get("sec-fetch-site")?.trim().toLowerCase() === "cross-site") {
-    throw new ApiError("forbidden", "Cross-site requests may not change anything here.");
+    throw new AuthError("cross_origin", "Cross-site requests may not change anything here.");
   }
   const origin = request.headers.get("origin");
   if (origin === null) {
-    if (via === "session") throw new ApiError("forbidden", "This request has no Origin header; the console's own pages always send one.");
+    if (via === "session") throw new AuthError("cross_origin", "This request has no Origin header; the console's own pages always send one.");
     return;
   }
   const given = normalizedOrigin(origin);
   if (given === null || !ownOrigins(request).has(given)) {
-    throw new ApiError("forbidden", "This request comes from another origin than Switchyard's own pages.");
+    throw new AuthError("cross_origin", "This request comes from another origin than Switchyard's own pages.");
   }
 }
 

@@ -1,6 +1,5 @@
 import type { LabConfig } from "@/lib/config/schema";
-import { GatewayError } from "@/lib/gateway/errors";
-import { apiKeyAuthenticator } from "./api-keys";
+import { AuthError } from "./errors";
 
 /** Who is calling /v1. With `auth: open` everyone is the anonymous principal. */
 export interface Principal {
@@ -23,19 +22,16 @@ export const anonymousPrincipal: Principal = { keyId: null, keyName: null, allow
 
 /**
  * The authentication step of the gateway pipeline. `auth: keys` (the default): the request must carry a valid
- * API key (lib/auth/api-keys.ts) and gets its principal; anything else is a 401 in OpenAI's shape.
+ * API key (lib/auth/api-keys.ts) and gets its principal; anything else is an AuthError (401 in OpenAI's shape).
  * `auth: open` is the operator's explicit choice to let anyone on the network in.
  */
-export async function authenticateApiRequest(request: Request, config: LabConfig): Promise<Principal> {
-  if (config.auth === "open") return anonymousPrincipal;
-  return apiKeyAuthenticator().authenticate(request);
+export function requestAuthenticator(keys: { authenticate(request: Request): Promise<Principal> }): (request: Request, config: LabConfig) => Promise<Principal> {
+  return async (request, config) => (config.auth === "open" ? anonymousPrincipal : keys.authenticate(request));
 }
 
 /** 403 when the caller's key does not allow the requested model or alias. */
 export function assertModelAllowed(principal: Principal, model: string): void {
   if (principal.allowedModels && !principal.allowedModels.includes(model)) {
-    throw new GatewayError("model_not_allowed", `This API key may not use "${model}". Allowed: ${principal.allowedModels.join(", ")}.`, {
-      param: "model",
-    });
+    throw new AuthError("model_not_allowed", `This API key may not use "${model}". Allowed: ${principal.allowedModels.join(", ")}.`, { param: "model" });
   }
 }

@@ -34,7 +34,8 @@ test("a valid change takes effect and is announced", () => {
 test("an invalid change keeps the last good config and reports why", () => {
   const file = tempConfig(config(9001));
   const reported: string[] = [];
-  store = createConfigStore({ path: file, watchIntervalMs: 0, onReloadError: (e) => reported.push(e.message) });
+  store = createConfigStore({ path: file, watchIntervalMs: 0 });
+  store.onReloadError((e) => reported.push(e.message));
   fs.writeFileSync(file, config(9003).replace("servedModel: model-a", "servedModel: 12"));
   expect(store.reload().backends.a?.url).toBe("http://127.0.0.1:9001");
   expect(store.lastError()?.issues[0]?.path).toBe("backends.a.servedModel");

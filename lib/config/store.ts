@@ -11,6 +11,8 @@ export interface ConfigStore {
   lastError(): ConfigError | null;
   /** Calls `listener` with each new config that takes effect. Returns an unsubscribe function. */
   onChange(listener: (config: LabConfig) => void): () => void;
+  /** Calls `listener` with each change of the file that is rejected (the last good config stays). */
+  onReloadError(listener: (error: ConfigError) => void): () => void;
   /** Re-reads the file now; returns the config in force afterwards. */
   reload(): LabConfig;
   close(): void;
@@ -20,7 +22,6 @@ export interface ConfigStoreOptions {
   path: string;
   /** How often the file is checked for changes; 0 turns hot reload off. */
   watchIntervalMs?: number;
-  onReloadError?: (error: ConfigError) => void;
 }
 
 /**
@@ -28,10 +29,11 @@ export interface ConfigStoreOptions {
  * later changes that fail validation are reported and the last good config stays in force.
  * Polling `fs.watchFile` rather than `fs.watch` because editors and the console replace the file atomically.
  */
-export function createConfigStore({ path, watchIntervalMs = 1000, onReloadError }: ConfigStoreOptions): ConfigStore {
+export function createConfigStore({ path, watchIntervalMs = 1000 }: ConfigStoreOptions): ConfigStore {
   let config = readConfig(path);
   let lastError: ConfigError | null = null;
   const listeners = new Set<(config: LabConfig) => void>();
+  const errorListeners = new Set<(error: ConfigError) => void>();
 
   function reload(): LabConfig {
     try {
@@ -43,7 +45,7 @@ export function createConfigStore({ path, watchIntervalMs = 1000, onReloadError 
       }
     } catch (error) {
       lastError = error instanceof ConfigError ? error : new ConfigError(path, [{ path: "", message: String(error) }]);
-      onReloadError?.(lastError);
+      for (const listener of errorListeners) listener(lastError);
     }
     return config;
   }
@@ -61,10 +63,15 @@ export function createConfigStore({ path, watchIntervalMs = 1000, onReloadError 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    onReloadError(listener) {
+      errorListeners.add(listener);
+      return () => errorListeners.delete(listener);
+    },
     reload,
     close() {
       fs.unwatchFile(path, onFileChange);
       listeners.clear();
+      errorListeners.clear();
     },
   };
 }

@@ -58,7 +58,7 @@ describe.skipIf(!canMount && !getEnv().CI)("a full disk under the request log", 
 
     for (let i = 0; i < 30; i++) expect((await chat()).status).toBe(200);
     await lab.flushLog();
-    const full = lab.requestLog.stats();
+    const full = lab.switchyard.requestLog.stats();
     expect(full.dropped).toBeGreaterThan(0);
     expect(full.failedBatches).toBeGreaterThan(0);
     expect(full.lastError).toMatch(/full/i);
@@ -69,7 +69,7 @@ describe.skipIf(!canMount && !getEnv().CI)("a full disk under the request log", 
     await lab.flushLog();
     const rows = await lab.prisma.requestLog.findMany({ where: { id: { in: ids } } });
     expect(rows).toHaveLength(5);
-    expect(lab.requestLog.stats().written).toBeGreaterThanOrEqual(5);
+    expect(lab.switchyard.requestLog.stats().written).toBeGreaterThanOrEqual(5);
 
     const db = new Database(path.join(mountPoint, "switchyard.db"), { readonly: true });
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");

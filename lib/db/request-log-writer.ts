@@ -309,3 +309,13 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     },
   };
 }
+
+/** A writer that keeps nothing: `SWITCHYARD_REQUEST_LOG=off`, for the benchmark's log-off run. */
+export function disabledRequestLog(): RequestLogWriter {
+  return {
+    record: () => undefined,
+    stats: () => ({ queued: 0, written: 0, dropped: 0, failedBatches: 0 }),
+    flush: async () => undefined,
+    stop: async () => undefined,
+  };
+}

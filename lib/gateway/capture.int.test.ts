@@ -38,7 +38,7 @@ test("a streamed chat keeps its request body and exactly the text the client rec
   const logged = await row(response.headers.get("x-request-id") ?? "");
   expect(logged.requestBody).toContain("What is a switchyard?");
   expect(logged.responseBody).toBe(received);
-  await lab.requestLog.flush();
+  await lab.switchyard.requestLog.flush();
   for (const file of [lab.dbFile, `${lab.dbFile}-wal`]) {
     if (fs.existsSync(file)) expect(fs.readFileSync(file).includes(secret)).toBe(false);
   }

@@ -1,3 +1,4 @@
+import { AuthError } from "@/lib/auth/errors";
 import { BrandedError } from "@/lib/errors/branded-error";
 /**
  * Gateway errors: one class, one table from code to HTTP status and OpenAI error type, one place that
@@ -53,9 +54,22 @@ export function openAiErrorBody(error: GatewayError): OpenAiErrorBody {
   return { error: { message: error.message, type: error.type, param: error.options.param ?? null, code: error.code } };
 }
 
+/** The /v1 answer to a refusal by lib/auth: API-key problems keep their own codes; the rest cannot reach /v1. */
+function fromAuthError(error: AuthError): GatewayError {
+  switch (error.kind) {
+    case "missing_api_key":
+    case "invalid_api_key":
+    case "model_not_allowed":
+      return new GatewayError(error.kind, error.message, { param: error.options.param });
+    default:
+      return new GatewayError("invalid_api_key", error.message);
+  }
+}
+
 /** Anything thrown that is not a GatewayError is a bug: it becomes a 500 without leaking internals. */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (error instanceof AuthError) return fromAuthError(error);
   return new GatewayError("internal_error", "Switchyard hit an internal error handling this request; see the server log.");
 }
 

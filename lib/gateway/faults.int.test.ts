@@ -28,7 +28,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   for (const id of ["fast", "deep"]) await lab.sims[id]!.setFaults({ hangBeforeFirstToken: false, tokenDelayMs: null, error500: 0, ttftDelayMs: 0 });
-  await lab.health.checkAll();
+  await lab.switchyard.health.checkAll();
 });
 
 const messages = [{ role: "user", content: "hello" }];
@@ -75,7 +75,7 @@ describe("fault suite", () => {
       expect(response.status).toBe(500);
       expect((await row(response.headers.get("x-request-id") ?? "")).attempts).toBe(1);
     }
-    expect(lab.health.isHealthy("fast")).toBe(true);
+    expect(lab.switchyard.health.isHealthy("fast")).toBe(true);
     expect((await post({ model: "fast-model" })).status).toBe(200);
   });
 
@@ -83,7 +83,7 @@ describe("fault suite", () => {
     const response = await post({ model: "fast-model", max_tokens: 10_000_000 });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain("maximum context length");
-    expect(lab.health.isHealthy("fast")).toBe(true);
+    expect(lab.switchyard.health.isHealthy("fast")).toBe(true);
   });
 
   test("simulator crash mid-stream -> error event within 1 s, upstream_error row with partial tokens, a concurrent stream elsewhere unaffected", async () => {
@@ -124,7 +124,7 @@ describe("fault suite", () => {
       expect(elapsed).toBeLessThanOrEqual(FIRST_TOKEN_TIMEOUT_S * 1100 + 50);
       expect(((await response.json()) as { error: { type: string } }).error.type).toBe("timeout_error");
       expect((await row(response.headers.get("x-request-id") ?? "")).outcome).toBe("timeout");
-      await lab.health.checkAll();
+      await lab.switchyard.health.checkAll();
     }
   });
 
@@ -184,11 +184,11 @@ describe("fault suite", () => {
     const served = responses.filter((r) => r.status === 200);
     expect(served).toHaveLength(5);
     for (const r of served) expect(r.text.trim().endsWith("data: [DONE]")).toBe(true);
-    const snapshot = lab.admission.snapshotOf("small");
+    const snapshot = lab.switchyard.admission.snapshotOf("small");
     expect(snapshot.inFlight).toBe(0);
     expect(snapshot.queued).toEqual({ interactive: 0, batch: 0 });
     expect(snapshot.totals.rejectedFull).toBe(5);
-    expect(lab.inFlight.total()).toBe(0);
+    expect(lab.switchyard.inFlight.total()).toBe(0);
   });
 
   test("three timeouts in a row mark a backend unhealthy: the next request gets a fast 503 until a probe passes", async () => {
@@ -200,7 +200,7 @@ describe("fault suite", () => {
     expect(Date.now() - started).toBeLessThan(200);
     expect(((await fast503.json()) as { error: { message: string } }).error.message).toContain("failed requests in a row");
     await lab.sims.fast!.setFaults({ hangBeforeFirstToken: false });
-    await lab.health.checkAll();
+    await lab.switchyard.health.checkAll();
     expect((await post({ model: "fast-model" })).status).toBe(200);
   }, 20_000);
 });

@@ -4,7 +4,7 @@ import { AdmissionError } from "@/lib/admission/admission-error";
 import type { AdmissionLane, BackendAdmission } from "@/lib/admission/backend-admission";
 import type { InFlightTracker } from "@/lib/admission/in-flight";
 import type { KeyLimiter } from "@/lib/admission/key-limits";
-import { assertModelAllowed, authenticateApiRequest, type Principal } from "@/lib/auth/principal";
+import { assertModelAllowed, type Principal } from "@/lib/auth/principal";
 import type { LabConfig } from "@/lib/config/schema";
 import { readJsonBody, validateBody } from "./body";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
@@ -15,29 +15,9 @@ import { RequestContext } from "./request-context";
 import { outcomeOfRejection, type RequestRecord, type RequestRecordSink } from "./request-record";
 import { OperationWaiter } from "./operation-waiter";
 import { planRoute, type LabView, type RoutePlan } from "./route-plan";
-import {
-  chatRequestSchema,
-  completionRequestSchema,
-  detokenizeRequestSchema,
-  embeddingRequestSchema,
-  promptChars,
-  responsesRequestSchema,
-  tokenizeRequestSchema,
-} from "./schemas";
+import { proxiedEndpoints, type Endpoint } from "./endpoints";
+import { promptChars } from "./schemas";
 import type { UpstreamPools } from "./upstream";
-
-/** Endpoints proxied to a backend: the upstream path, the body schema, and whether vLLM streams it. */
-const proxiedEndpoints = {
-  chat: { path: "/v1/chat/completions", schema: chatRequestSchema, usageInjection: true },
-  completions: { path: "/v1/completions", schema: completionRequestSchema, usageInjection: true },
-  embeddings: { path: "/v1/embeddings", schema: embeddingRequestSchema, usageInjection: false },
-  responses: { path: "/v1/responses", schema: responsesRequestSchema, usageInjection: false },
-  tokenize: { path: "/tokenize", schema: tokenizeRequestSchema, usageInjection: false },
-  detokenize: { path: "/detokenize", schema: detokenizeRequestSchema, usageInjection: false },
-} satisfies Record<string, { path: string; schema: z.ZodType; usageInjection: boolean }>;
-
-export type ProxiedEndpoint = keyof typeof proxiedEndpoints;
-export type Endpoint = ProxiedEndpoint | "models" | "model" | "unknown";
 
 export interface GatewayDeps {
   config: () => LabConfig;
@@ -49,7 +29,8 @@ export interface GatewayDeps {
   sink: RequestRecordSink;
   /** Called once per request with its final record (metrics). */
   onFinished?: (record: RequestRecord) => void;
-  authenticate?: (request: Request, config: LabConfig) => Promise<Principal>;
+  /** Who is calling (lib/auth/principal.ts); throws an AuthError for a refused caller. */
+  authenticate: (request: Request, config: LabConfig) => Promise<Principal>;
   /** True once shutdown began: new requests are refused. */
   isDraining?: () => boolean;
   /** The serving side's state recorded with each proxied request (GPU utilization, KV cache, queue). */
@@ -66,7 +47,6 @@ export interface Gateway {
  * Admission control slots in between route and proxy.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
-  const authenticate = deps.authenticate ?? authenticateApiRequest;
   const queuedOf = (backendId: string) => {
     const { queued } = deps.admission.snapshotOf(backendId);
     return queued.interactive + queued.batch;
@@ -85,7 +65,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw new GatewayError("method_not_allowed", `${ctx.record.endpoint} accepts ${expectedMethod}, not ${request.method}.`);
     }
 
-    const principal = await authenticate(request, config);
+    const principal = await deps.authenticate(request, config);
     ctx.record.apiKeyId = principal.keyId;
     ctx.record.apiKeyName = principal.keyName;
     const mode = deps.lab.currentMode();

@@ -33,11 +33,17 @@ export interface RoutePlan {
   mode: string;
   /** The route's candidates, in its order. */
   candidates: string[];
-  /** Candidates to try in order: the mode's healthy ones first, then its unhealthy ones as a last resort. */
+  /** Candidates to try, in the route's order: the mode's healthy ones (unhealthy ones are not tried at all). */
   attemptOrder: string[];
+  /** Candidates of the mode left out because they are down or unhealthy, and why. */
+  skipped: { id: string; why: string }[];
 }
 
-/** Resolves a requested model against the config and the current mode; throws 404 or 503 as DESIGN section 3 says. */
+/**
+ * Resolves a requested model against the config and the current mode: 404 for a name no route or backend has,
+ * 503 (model_offline) when the current mode serves none of its backends, 503 (backend_unavailable) when all of
+ * those are down or unhealthy, and "wait" when a running mode switch will bring one.
+ */
 export function planRoute(
   config: LabConfig,
   lab: LabView,
@@ -87,13 +93,14 @@ export function planRoute(
   }
   // Backends known to be down or unhealthy are skipped (a fast 503) until their health probe passes again.
   const attemptOrder = inMode.filter((id) => lab.isHealthy(id));
+  const skipped = inMode.filter((id) => !attemptOrder.includes(id)).map((id) => ({ id, why: lab.healthReason?.(id) ?? "unhealthy" }));
   if (attemptOrder.length === 0) {
-    const why = inMode.map((id) => `${id} ${lab.healthReason?.(id) ?? "unhealthy"}`).join("; ");
+    const why = skipped.map(({ id, why }) => `${id} ${why}`).join("; ");
     throw new GatewayError("backend_unavailable", `No backend for \`${model}\` is healthy right now (${why}). It may be loading or restarting; retry shortly.`, {
       retryAfterSeconds,
     });
   }
-  return { kind: "plan", plan: { route, reason, mode, candidates, attemptOrder } };
+  return { kind: "plan", plan: { route, reason, mode, candidates, attemptOrder, skipped } };
 }
 
 function routeCandidates(config: LabConfig, routeName: string): string[] {
@@ -104,8 +111,8 @@ function routeCandidates(config: LabConfig, routeName: string): string[] {
 /** The reason recorded once the serving backend is known: which candidate served, and why earlier ones did not. */
 export function describeChoice(plan: RoutePlan, servedBy: string, failed: { id: string; why: string }[]): string {
   const passedOver = plan.candidates.slice(0, Math.max(0, plan.candidates.indexOf(servedBy))).map((id) => {
-    if (!plan.attemptOrder.includes(id)) return `${id} not in mode ${plan.mode}`;
-    return `${id} ${failed.find((f) => f.id === id)?.why ?? "unhealthy"}`;
+    const why = failed.find((f) => f.id === id)?.why ?? plan.skipped.find((s) => s.id === id)?.why;
+    return why === undefined ? `${id} not in mode ${plan.mode}` : `${id} ${why}`;
   });
   return `${plan.reason}; ${servedBy} ${passedOver.length === 0 ? "(first choice)" : `(${passedOver.join("; ")})`}`;
 }

@@ -40,17 +40,26 @@ export interface BackendHealthOptions {
   intervalMs?: number;
   timeoutMs?: number;
   probe?: HealthProbe;
+  /**
+   * A one-token generation (lib/lab/probes.ts). A backend marked unhealthy by failing traffic comes back only
+   * when this passes too: an engine that hangs or errors on every request still answers /health.
+   */
+  probeGeneration?: (backendId: string) => Promise<void>;
   onChange?: (backendId: string, status: BackendHealthStatus) => void;
 }
 
 /**
  * Active health checks of the backends in service, plus passive marks from the gateway (a refused connection
- * marks a backend down at once; the next passing probe brings it back).
+ * marks a backend down at once, the next passing probe brings it back; failing requests mark it unhealthy, and
+ * it comes back once /health and a one-token generation pass).
  */
 export class BackendHealth {
   private readonly statuses = new Map<string, BackendHealthStatus>();
   private readonly passiveFailures = new Map<string, number>();
+  /** Backends whose unhealthy state is the verdict of failing traffic, not of a probe. */
+  private readonly trafficVerdicts = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | null = null;
   private readonly probe: HealthProbe;
 
   constructor(private readonly options: BackendHealthOptions) {
@@ -59,8 +68,12 @@ export class BackendHealth {
 
   start(): void {
     if (this.timer) return;
-    void this.checkAll();
-    this.timer = setInterval(() => void this.checkAll(), this.options.intervalMs ?? 2000);
+    const tick = () => {
+      // A slow generation probe must not pile up checks behind it.
+      this.checking ??= this.checkAll().finally(() => (this.checking = null));
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.intervalMs ?? 2000);
     this.timer.unref();
   }
 
@@ -81,8 +94,9 @@ export class BackendHealth {
 
   /**
    * Passive health from real traffic: `threshold` failures in a row (connection failures, 502/503/504, timeouts)
-   * mark the backend unhealthy until an active probe passes; any other answer resets the count. 4xx and ordinary
-   * 500s are the request's problem, not the backend's, and count as answers.
+   * mark the backend unhealthy until the active probes pass (see probeGeneration); any other answer resets the
+   * count, a passing /health alone does not. 4xx and ordinary 500s are the request's problem, not the backend's,
+   * and count as answers.
    */
   recordTraffic(backendId: string, ok: boolean, reason: string, threshold: number): void {
     if (ok) {
@@ -93,6 +107,7 @@ export class BackendHealth {
     this.passiveFailures.set(backendId, failures);
     if (failures >= threshold) {
       const previous = this.status(backendId);
+      this.trafficVerdicts.add(backendId);
       this.set(backendId, "unhealthy", `${failures} failed requests in a row (last: ${reason})`, previous.lastCheckAt, previous.consecutiveFailures);
     }
   }
@@ -111,8 +126,15 @@ export class BackendHealth {
         const result = await this.probe(backend.url, this.options.timeoutMs ?? 3000);
         const now = Date.now();
         const previous = this.status(id);
-        if (result.ok) {
-          this.passiveFailures.delete(id);
+        if (result.ok && this.trafficVerdicts.has(id) && this.options.probeGeneration) {
+          const generation = await this.options.probeGeneration(id).then(
+            () => null,
+            (error: unknown) => (error as Error).message,
+          );
+          if (generation === null) this.recovered(id, now);
+          else this.set(id, "unhealthy", `${previous.reason ?? "failing requests"}; the one-token probe failed too: ${generation}`, now, previous.consecutiveFailures + 1);
+        } else if (result.ok) {
+          // Failures of real requests still count toward a verdict: /health passes for a hung engine too.
           this.set(id, "ready", null, now, 0);
         } else if (result.state === "unhealthy" && previous.consecutiveFailures + 1 < UNHEALTHY_AFTER_PROBES) {
           // One slow or failed probe on a busy host is not a verdict: count it, keep the state.
@@ -127,6 +149,14 @@ export class BackendHealth {
   /** Forgets a backend's state (it was stopped on purpose): it starts again from unknown. */
   reset(backendId: string): void {
     this.statuses.delete(backendId);
+    this.passiveFailures.delete(backendId);
+    this.trafficVerdicts.delete(backendId);
+  }
+
+  private recovered(backendId: string, at: number): void {
+    this.passiveFailures.delete(backendId);
+    this.trafficVerdicts.delete(backendId);
+    this.set(backendId, "ready", null, at, 0);
   }
 
   private set(backendId: string, state: HealthState, reason: string | null, lastCheckAt: number | null, consecutiveFailures: number): void {

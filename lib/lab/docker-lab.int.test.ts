@@ -62,7 +62,7 @@ describe.skipIf(!ENGINE_PRESENT && !getEnv().CI)("the lab on real containers (Po
     }
     app = await startAppHarness({
       ports,
-      env: { DOCKER_HOST: `unix://${SOCKET}` },
+      dockerHost: `unix://${SOCKET}`,
       yaml: (p) => `
 runtime: docker
 gpuTelemetry: none

@@ -15,7 +15,7 @@ beforeAll(async () => {
     sims.push(await spawnSimulator({ servedModel, ttftMs: 5, tokensPerSecond: 200 }));
   }
   app = await startAppHarness({
-    env: { DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+    dockerHost: "unix:///nonexistent/docker.sock",
     yaml: () => `
 runtime: docker
 gpuTelemetry: none

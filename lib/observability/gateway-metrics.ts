@@ -21,6 +21,12 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
     labelNames: ["endpoint", "route", "backend", "status", "outcome"] as const,
     registers: [registry],
   });
+  const entries = new Counter({
+    name: "switchyard_gateway_entries_total",
+    help: "Gateway requests by the way they reached it: the server's fast path, or Next.js route handlers.",
+    labelNames: ["path"] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: "switchyard_request_duration_seconds",
     help: "Time from request received to the last byte sent.",
@@ -97,6 +103,10 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
 
   return {
     registry,
+    /** `npm start` hands the gateway's hot paths to it directly; Next only serves them when that is not running. */
+    countEntry(path: "fast_path" | "next"): void {
+      entries.inc({ path });
+    },
     observe(record: RequestRecord): void {
       const backend = record.backend ?? "none";
       const endpoint = endpointLabel(record);

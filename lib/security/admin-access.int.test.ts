@@ -73,7 +73,7 @@ let settled: Awaited<ReturnType<typeof labFootprint>>;
 beforeAll(async () => {
   const realNow = Date.now.bind(Date);
   vi.spyOn(Date, "now").mockImplementation(() => realNow() + clockSkewMs);
-  app = await startAppHarness({ env: { SWITCHYARD_ADMIN_PASSWORD: PASSWORD, SWITCHYARD_ADMIN_TOKEN: TOKEN } });
+  app = await startAppHarness({ adminSecrets: { password: PASSWORD, token: TOKEN } });
   // The watchdog may restart a backend that was slow to come up: that would show up as a change below.
   for (const id of ["qwen-7b", "qwen-14b"]) {
     expect((await send({ method: "PUT", path: `/api/backends/${id}/watchdog`, body: { enabled: false } }, asAdmin)).status).toBe(200);

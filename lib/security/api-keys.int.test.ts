@@ -21,7 +21,7 @@ let app: AppHarness;
 beforeAll(async () => {
   app = await startAppHarness({
     yaml: (ports) => simulatedLabYaml(ports).replace("auth: open", "auth: keys"),
-    env: { SWITCHYARD_ADMIN_TOKEN: TOKEN },
+    adminSecrets: { token: TOKEN },
   });
   // The watchdog may restart a backend that was slow to come up; these tests need a lab that holds still.
   for (const id of ["qwen-7b", "qwen-14b"]) {

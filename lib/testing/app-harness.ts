@@ -1,7 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Switchyard } from "@/lib/app/switchyard";
+import { runtimeFor } from "@/lib/app/from-env";
+import { provideSwitchyard, withdrawSwitchyard } from "@/lib/app/instance";
+import { createSwitchyard, type Switchyard, type SwitchyardOptions } from "@/lib/app/switchyard";
+import { createConfigStore } from "@/lib/config/store";
 import { pickFreePort } from "@/lib/sim/ports";
 import { createAppRouter } from "./app-router";
 import { serveFetchHandler, type FetchServer } from "./fetch-server";
@@ -51,13 +54,21 @@ telemetry: { intervalMs: 250 }
 `;
 }
 
+export interface AppHarnessOptions {
+  yaml?: (ports: AppHarness["ports"]) => string;
+  ports?: AppHarness["ports"];
+  /** The Docker Engine API for `runtime: docker`. */
+  dockerHost?: string;
+  /** The console's password and admin token (default: none, an open console). */
+  adminSecrets?: SwitchyardOptions["adminSecrets"];
+}
+
 /**
- * The whole application (the real singleton, the real route files, simulator processes, SQLite) over real HTTP,
- * without a Next.js build. One per test file: the singleton is process-wide.
+ * The whole application over real HTTP without a Next.js build: the Switchyard built by the production factory
+ * (simulator processes, SQLite in a temp folder), provided as in production, and the real route files served by
+ * a router that matches them as Next does. One per test file at a time: the handle is process-wide.
  */
-export async function startAppHarness(
-  options: { yaml?: (ports: AppHarness["ports"]) => string; env?: Record<string, string>; ports?: AppHarness["ports"] } = {},
-): Promise<AppHarness> {
+export async function startAppHarness(options: AppHarnessOptions = {}): Promise<AppHarness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-app-"));
   const ports = options.ports ?? {
     "qwen-7b": await pickFreePort("127.0.0.1"),
@@ -66,10 +77,15 @@ export async function startAppHarness(
   };
   const configFile = path.join(dir, "switchyard.yaml");
   fs.writeFileSync(configFile, (options.yaml ?? simulatedLabYaml)(ports));
-  // The singleton reads its environment once; tests set it before the first import.
-  Object.assign(process.env, { SWITCHYARD_CONFIG: configFile, SWITCHYARD_DB: path.join(dir, "switchyard.db"), ...options.env });
-  const { getSwitchyard } = await import("@/lib/app/switchyard");
-  const switchyard = await getSwitchyard();
+  const configStore = createConfigStore({ path: configFile });
+  const switchyard = await createSwitchyard({
+    configStore,
+    dbFile: path.join(dir, "switchyard.db"),
+    runtime: runtimeFor(configStore.current, options.dockerHost),
+    adminSecrets: options.adminSecrets,
+    drainMs: 5_000,
+  });
+  provideSwitchyard(Promise.resolve(switchyard));
   const server: FetchServer = await serveFetchHandler(createAppRouter(path.join(projectRoot, "app")));
   return {
     url: server.url,
@@ -78,7 +94,8 @@ export async function startAppHarness(
     ports,
     async close() {
       await server.close();
-      await switchyard.shutdown();
+      await switchyard.stop();
+      withdrawSwitchyard();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

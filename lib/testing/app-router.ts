@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-type Handler = (request: Request, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response> | Response;
+type Handler = (request: Request, context: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response> | Response;
 
 interface RouteEntry {
   /** The URL pattern, e.g. /api/backends/[id]/restart. */
@@ -69,9 +69,20 @@ export function createAppRouter(appDir: string): (request: Request) => Promise<R
       }
       const handler = (await routeModule)[request.method] as Handler | undefined;
       if (!handler) return new Response(null, { status: 405 });
-      const params = Object.fromEntries(route.paramNames.map((p, i) => [p.name, p.catchAll ? (match[i + 1] ?? "").split("/") : (match[i + 1] ?? "")]));
+      // Next decodes each segment once before handing it over, and refuses a segment it cannot decode.
+      const decoded = decodeSegments(route.paramNames.map((p, i) => (p.catchAll ? (match[i + 1] ?? "").split("/") : (match[i + 1] ?? ""))));
+      if (!decoded) return new Response("bad request", { status: 400 });
+      const params = Object.fromEntries(route.paramNames.map((p, i) => [p.name, decoded[i]]));
       return handler(request, { params: Promise.resolve(params) });
     }
     return new Response("not found", { status: 404 });
   };
+}
+
+function decodeSegments(values: (string | string[])[]): (string | string[])[] | null {
+  try {
+    return values.map((value) => (Array.isArray(value) ? value.map(decodeURIComponent) : decodeURIComponent(value)));
+  } catch {
+    return null;
+  }
 }

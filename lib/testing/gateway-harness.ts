@@ -1,21 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { BackendAdmission } from "@/lib/admission/backend-admission";
-import { createAdmissionFromConfig } from "@/lib/admission/from-config";
-import { InFlightTracker } from "@/lib/admission/in-flight";
-import { createKeyLimiter } from "@/lib/admission/key-limits";
-import { parseLabConfig } from "@/lib/config/parse";
-import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
-import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
-import { createGateway, type Gateway, type GatewayDeps } from "@/lib/gateway/gateway";
-import { UpstreamPools } from "@/lib/gateway/upstream";
-import { BackendHealth } from "@/lib/lab/backend-health";
+import { createSwitchyard, type Switchyard } from "@/lib/app/switchyard";
+import { createConfigStore } from "@/lib/config/store";
+import type { PrismaClient } from "@/lib/db/client";
+import { endpointOf } from "@/lib/gateway/endpoints";
+import { pickFreePort } from "@/lib/sim/ports";
 import type { SimulatorOptionsInput } from "@/lib/sim/options";
 import { spawnSimulator, type SimulatorProcess } from "@/lib/sim/spawn";
 import { serveFetchHandler, type FetchServer } from "./fetch-server";
-import { endpointOf } from "@/lib/app/endpoints";
 
 export interface HarnessBackend {
   servedModel: string;
@@ -29,6 +22,7 @@ export interface HarnessBackend {
 
 export interface HarnessOptions {
   backends: Record<string, HarnessBackend>;
+  /** The first mode is the default (the one the lab starts in). */
   modes: Record<string, string[]>;
   routes?: Record<string, string[] | { auto: { fast: string; deep: string; longPromptTokens?: number; spillQueueDepth?: number } }>;
   auth?: "open" | "keys";
@@ -38,29 +32,26 @@ export interface HarnessOptions {
   requestLog?: Record<string, unknown>;
   /** Folder for the database (default: a new temp folder). */
   dbDir?: string;
-  /** Replaces the gateway's authentication step (e.g. a fixed principal). */
-  authenticate?: GatewayDeps["authenticate"];
 }
 
 export interface GatewayHarness {
   url: string;
   sims: Record<string, SimulatorProcess>;
+  /** The whole Switchyard, as the production factory built it. */
+  switchyard: Switchyard;
   prisma: PrismaClient;
-  requestLog: RequestLogWriter;
-  gateway: Gateway;
-  inFlight: InFlightTracker;
-  setMode(mode: string): void;
-  health: BackendHealth;
-  admission: BackendAdmission;
   dbFile: string;
+  /** Switches the lab's mode the way the console does (a real mode switch) and waits for it to succeed. */
+  setMode(mode: string): Promise<void>;
   /** Waits for the log writer to commit everything recorded so far. */
   flushLog(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * A real gateway over real HTTP in front of real simulator processes, with the request log on a real SQLite
- * file in a temp folder. Everything Next.js would add is reduced to `serveFetchHandler`.
+ * The real gateway over real HTTP in front of real simulator processes: a Switchyard made by the production
+ * factory (runtime: none, so the simulators are external backends) on a SQLite file in a temp folder. Only
+ * Next.js's routing is left out: `/v1` requests go to the gateway as the server's fast path sends them.
  */
 export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
   const sims: Record<string, SimulatorProcess> = {};
@@ -69,7 +60,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     const urls: Record<string, string> = {};
     for (const [id, backend] of Object.entries(options.backends)) {
       if (backend.dead) {
-        urls[id] = `http://127.0.0.1:${await unusedPort()}`;
+        urls[id] = `http://127.0.0.1:${await pickFreePort("127.0.0.1")}`;
         continue;
       }
       const sim = await spawnSimulator({ servedModel: backend.servedModel, kind: backend.kind ?? "chat", ...backend.sim }, { waitReady: true });
@@ -78,79 +69,35 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       urls[id] = sim.url;
     }
 
-    const config = parseLabConfig(
-      JSON.stringify({
-        runtime: "none",
-        auth: options.auth ?? "open",
-        backends: Object.fromEntries(
-          Object.entries(options.backends).map(([id, b]) => [
-            id,
-            { url: urls[id], servedModel: b.servedModel, kind: b.kind ?? "chat", maxConcurrency: b.maxConcurrency ?? 32, maxQueue: b.maxQueue ?? 64 },
-          ]),
-        ),
-        modes: Object.fromEntries(Object.entries(options.modes).map(([name, backends], i) => [name, { backends, default: i === 0 }])),
-        routes: options.routes ?? {},
-        ...(options.gateway ? { gateway: options.gateway } : {}),
-        ...(options.requestLog ? { requestLog: options.requestLog } : {}),
-      }),
-      "harness",
-    );
-
-    const dir = options.dbDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-gw-"));
-    if (!options.dbDir) cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
-    const dbFile = path.join(dir, "switchyard.db");
-    applyMigrations(dbFile);
-    const prisma = createPrismaClient(dbFile);
-    cleanups.unshift(() => prisma.$disconnect());
-    const requestLog = createRequestLogWriter({ dbFile, flushIntervalMs: 20 });
-    cleanups.unshift(() => requestLog.stop());
-
-    let mode = Object.keys(options.modes)[0] ?? "";
-    const health = new BackendHealth({ config: () => config, backendsToWatch: () => config.modes[mode]?.backends ?? [] });
-    const inFlight = new InFlightTracker();
-    const pools = new UpstreamPools();
-    cleanups.unshift(() => pools.close());
-    const admission = createAdmissionFromConfig(() => config);
-    const gateway = createGateway({
-      config: () => config,
-      admission,
-      keyLimits: createKeyLimiter(),
-      lab: {
-        currentMode: () => mode,
-        isHealthy: (id) => health.isHealthy(id),
-        markUnreachable: (id, why) => health.markUnreachable(id, why),
-        recordTraffic: (id, ok, why) => health.recordTraffic(id, ok, why, config.gateway.passiveFailureThreshold),
-        healthReason: (id) => health.status(id).reason,
-        isAdmitting: () => true,
-        pendingTargetMode: () => null,
-        waitForOperation: async () => true,
-      },
-      pools,
-      inFlight,
-      sink: requestLog,
-      authenticate: options.authenticate,
-    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-gw-"));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const configFile = path.join(dir, "switchyard.json");
+    fs.writeFileSync(configFile, JSON.stringify(harnessConfig(options, urls)));
+    const dbFile = path.join(options.dbDir ?? dir, "switchyard.db");
+    const switchyard = await createSwitchyard({ configStore: createConfigStore({ path: configFile, watchIntervalMs: 0 }), dbFile, runtime: null, drainMs: 2_000 });
+    cleanups.unshift(() => switchyard.stop());
 
     const server: FetchServer = await serveFetchHandler((request) => {
       const { pathname } = new URL(request.url);
-      return gateway.handle(request, endpointOf(pathname), { modelId: decodeURIComponent(pathname.slice("/v1/models/".length)) });
+      const endpoint = endpointOf(pathname);
+      const modelId = endpoint === "model" ? safeDecode(pathname.slice("/v1/models/".length)) : undefined;
+      return switchyard.gateway.handle(request, endpoint, { modelId });
     });
     cleanups.unshift(() => server.close());
 
     return {
       url: server.url,
       sims,
-      prisma,
-      requestLog,
-      gateway,
-      inFlight,
-      health,
-      admission,
-      setMode: (next) => {
-        mode = next;
-      },
+      switchyard,
+      prisma: switchyard.db,
       dbFile,
-      flushLog: () => requestLog.flush(),
+      async setMode(mode) {
+        const result = switchyard.controller.activateMode(mode, "test");
+        if (result.status === "already_active") return;
+        await switchyard.controller.waitForOperation(60_000);
+        if (switchyard.controller.currentMode() !== mode) throw new Error(`the switch to ${mode} did not succeed`);
+      },
+      flushLog: () => switchyard.requestLog.flush(),
       close: () => runAll(cleanups),
     };
   } catch (error) {
@@ -159,18 +106,34 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
   }
 }
 
-async function runAll(cleanups: (() => Promise<unknown>)[]): Promise<void> {
-  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+function harnessConfig(options: HarnessOptions, urls: Record<string, string>): unknown {
+  return {
+    runtime: "none",
+    gpuTelemetry: "none",
+    auth: options.auth ?? "open",
+    backends: Object.fromEntries(
+      Object.entries(options.backends).map(([id, b]) => [
+        id,
+        { url: urls[id], servedModel: b.servedModel, kind: b.kind ?? "chat", maxConcurrency: b.maxConcurrency ?? 32, maxQueue: b.maxQueue ?? 64 },
+      ]),
+    ),
+    modes: Object.fromEntries(Object.entries(options.modes).map(([name, backends], i) => [name, { backends, default: i === 0 }])),
+    routes: options.routes ?? {},
+    // Mode switches between external backends only drain and probe: keep them quick.
+    lab: { drainSeconds: 2, loadTimeoutSeconds: 20 },
+    requestLog: { flushIntervalMs: 20, ...options.requestLog },
+    ...(options.gateway ? { gateway: options.gateway } : {}),
+  };
 }
 
-async function unusedPort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+async function runAll(cleanups: (() => Promise<unknown>)[]): Promise<void> {
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { getPrisma, type PrismaClient } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/prisma/client";
 
 // API keys for /v1. The table holds a SHA-256 of each key, never the key; only `findApiKeyByHash` (the
@@ -86,7 +86,7 @@ function toSummary(row: SummaryRow): ApiKeySummary {
   return { ...row, allowedModels: parseAllowedModels(row.allowedModels), lane: row.lane === "batch" ? "batch" : "interactive" };
 }
 
-export async function createApiKey(input: CreateApiKeyInput, prisma: PrismaClient = getPrisma()): Promise<ApiKeySummary> {
+export async function createApiKey(input: CreateApiKeyInput, prisma: PrismaClient): Promise<ApiKeySummary> {
   const row = await prisma.apiKey.create({
     data: {
       name: input.name,
@@ -107,18 +107,18 @@ export async function createApiKey(input: CreateApiKeyInput, prisma: PrismaClien
 }
 
 /** Every key, newest first, revoked and expired ones included (the console shows their status). Never the hash. */
-export async function listApiKeys(prisma: PrismaClient = getPrisma()): Promise<ApiKeySummary[]> {
+export async function listApiKeys(prisma: PrismaClient): Promise<ApiKeySummary[]> {
   const rows = await prisma.apiKey.findMany({ select: summarySelect, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
   return rows.map(toSummary);
 }
 
-export async function getApiKey(id: string, prisma: PrismaClient = getPrisma()): Promise<ApiKeySummary | null> {
+export async function getApiKey(id: string, prisma: PrismaClient): Promise<ApiKeySummary | null> {
   const row = await prisma.apiKey.findUnique({ where: { id }, select: summarySelect });
   return row ? toSummary(row) : null;
 }
 
 /** Keys whose id is `ref`, or whose prefix is `ref` with or without its "sy-" (the CLI's `revoke <id|prefix>`). */
-export async function findApiKeysByIdOrPrefix(ref: string, prisma: PrismaClient = getPrisma()): Promise<ApiKeySummary[]> {
+export async function findApiKeysByIdOrPrefix(ref: string, prisma: PrismaClient): Promise<ApiKeySummary[]> {
   const prefixes = ref.startsWith("sy-") ? [ref] : [ref, `sy-${ref}`];
   const rows = await prisma.apiKey.findMany({
     where: { OR: [{ id: ref }, { prefix: { in: prefixes } }] },
@@ -132,18 +132,18 @@ export async function findApiKeysByIdOrPrefix(ref: string, prisma: PrismaClient 
  * Marks a key revoked (from `at`, default now). Revoking twice keeps the first time. Returns the key, or null
  * when there is no such key. Callers in the server process must also invalidate the authenticator's cache.
  */
-export async function revokeApiKey(id: string, at: Date = new Date(), prisma: PrismaClient = getPrisma()): Promise<ApiKeySummary | null> {
+export async function revokeApiKey(id: string, at: Date = new Date(), prisma: PrismaClient): Promise<ApiKeySummary | null> {
   await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
   return getApiKey(id, prisma);
 }
 
 /** The authenticator's lookup (unique index on hash). The only query that selects the hash. */
-export async function findApiKeyByHash(hash: string, prisma: PrismaClient = getPrisma()): Promise<ApiKeyRecord | null> {
+export async function findApiKeyByHash(hash: string, prisma: PrismaClient): Promise<ApiKeyRecord | null> {
   const row = await prisma.apiKey.findUnique({ where: { hash }, select: { ...summarySelect, hash: true } });
   return row ? { ...toSummary(row), hash: row.hash } : null;
 }
 
 /** Records use of a key. A key deleted meanwhile is not an error. */
-export async function touchApiKey(id: string, at: Date = new Date(), prisma: PrismaClient = getPrisma()): Promise<void> {
+export async function touchApiKey(id: string, at: Date = new Date(), prisma: PrismaClient): Promise<void> {
   await prisma.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
 }

@@ -1,4 +1,4 @@
-import { getPrisma, type PrismaClient } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/client";
 import type { LabEvent, Prisma } from "@/lib/db/generated/prisma/client";
 import { deleteOlderThan, retentionCutoff } from "@/lib/db/queries/delete-older-than";
 import { clampPageSize, decodeKeysetCursor, type Page, toPage } from "@/lib/db/queries/keyset-cursor";
@@ -35,7 +35,7 @@ export type CreateLabEventInput = {
   at?: Date;
 };
 
-export async function createLabEvent(input: CreateLabEventInput, prisma: PrismaClient = getPrisma()): Promise<LabEvent> {
+export async function createLabEvent(input: CreateLabEventInput, prisma: PrismaClient): Promise<LabEvent> {
   return prisma.labEvent.create({
     data: {
       at: input.at ?? new Date(),
@@ -64,7 +64,7 @@ const oneOrMany = <T>(value: T | T[]) => (Array.isArray(value) ? { in: value } :
 /** Newest first, keyset-paginated on (at desc, id desc). */
 export async function listLabEvents(
   params: ListLabEventsParams = {},
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<Page<LabEvent>> {
   const limit = clampPageSize(params.limit, MAX_LAB_EVENT_PAGE_SIZE);
   const where: Prisma.LabEventWhereInput[] = [];
@@ -94,7 +94,7 @@ export type LabEventRetention = {
 /** Deletes events older than the age limit; returns how many were deleted. */
 export async function applyLabEventRetention(
   retention: LabEventRetention,
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<number> {
   return deleteOlderThan(prisma, "LabEvent", retentionCutoff(retention.maxAgeDays, retention.now));
 }

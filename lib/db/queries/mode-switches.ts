@@ -1,4 +1,4 @@
-import { getPrisma, type PrismaClient } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/client";
 import type { ModeSwitch, ModeSwitchStep, Prisma } from "@/lib/db/generated/prisma/client";
 import {
   clampPageSize,
@@ -70,7 +70,7 @@ export type CreateModeSwitchInput = {
 /** Records a new operation as "running" and returns it (with its, so far empty, steps). */
 export async function createModeSwitch(
   input: CreateModeSwitchInput,
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<ModeSwitchWithSteps> {
   return prisma.modeSwitch.create({
     data: {
@@ -92,8 +92,8 @@ export async function startModeSwitchStep(
   switchId: string,
   position: number,
   name: ModeSwitchStepName,
-  detail?: string | null,
-  prisma: PrismaClient = getPrisma(),
+  detail: string | null | undefined,
+  prisma: PrismaClient,
 ): Promise<number> {
   const exists = await prisma.modeSwitch.findUnique({ where: { id: switchId }, select: { id: true } });
   if (!exists) throw new ModeSwitchNotFoundError(`Mode switch ${switchId}`);
@@ -108,8 +108,8 @@ export async function startModeSwitchStep(
 export async function finishModeSwitchStep(
   stepId: number,
   status: ModeSwitchStepOutcome,
-  detail?: string | null,
-  prisma: PrismaClient = getPrisma(),
+  detail: string | null | undefined,
+  prisma: PrismaClient,
 ): Promise<ModeSwitchStep> {
   const step = await prisma.modeSwitchStep.findUnique({ where: { id: stepId }, select: { startedAt: true } });
   if (!step) throw new ModeSwitchNotFoundError(`Mode-switch step ${stepId}`);
@@ -129,8 +129,8 @@ export async function finishModeSwitchStep(
 export async function finishModeSwitch(
   id: string,
   status: ModeSwitchOutcome,
-  error?: string | null,
-  prisma: PrismaClient = getPrisma(),
+  error: string | null | undefined,
+  prisma: PrismaClient,
 ): Promise<ModeSwitchWithSteps> {
   const existing = await prisma.modeSwitch.findUnique({ where: { id }, select: { startedAt: true } });
   if (!existing) throw new ModeSwitchNotFoundError(`Mode switch ${id}`);
@@ -142,7 +142,7 @@ export async function finishModeSwitch(
   });
 }
 
-export async function getModeSwitch(id: string, prisma: PrismaClient = getPrisma()): Promise<ModeSwitchWithSteps | null> {
+export async function getModeSwitch(id: string, prisma: PrismaClient): Promise<ModeSwitchWithSteps | null> {
   return prisma.modeSwitch.findUnique({ where: { id }, include: withOrderedSteps });
 }
 
@@ -157,7 +157,7 @@ export type ListModeSwitchesParams = {
 /** Newest first, keyset-paginated on (startedAt desc, id desc), each with its steps. */
 export async function listModeSwitches(
   params: ListModeSwitchesParams = {},
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<Page<ModeSwitchWithSteps>> {
   const limit = clampPageSize(params.limit, MAX_MODE_SWITCH_PAGE_SIZE);
   const where: Prisma.ModeSwitchWhereInput[] = [];
@@ -177,7 +177,7 @@ export async function listModeSwitches(
 }
 
 /** The operation in progress, if any (the newest, should a crash have left several). */
-export async function getRunningModeSwitch(prisma: PrismaClient = getPrisma()): Promise<ModeSwitchWithSteps | null> {
+export async function getRunningModeSwitch(prisma: PrismaClient): Promise<ModeSwitchWithSteps | null> {
   return prisma.modeSwitch.findFirst({
     where: { status: "running" },
     orderBy: [{ startedAt: "desc" }, { id: "desc" }],
@@ -190,7 +190,7 @@ export async function getRunningModeSwitch(prisma: PrismaClient = getPrisma()): 
  * running steps "failed", and returns them (so start-up can log and reconcile). Call once at start-up, before
  * the lab controller starts anything. Their end time is unknown, so finishedAt and durationMs stay empty.
  */
-export async function markInterruptedModeSwitches(prisma: PrismaClient = getPrisma()): Promise<ModeSwitchWithSteps[]> {
+export async function markInterruptedModeSwitches(prisma: PrismaClient): Promise<ModeSwitchWithSteps[]> {
   return prisma.$transaction(async (tx) => {
     const running = await tx.modeSwitch.findMany({ where: { status: "running" }, select: { id: true } });
     if (running.length === 0) return [];

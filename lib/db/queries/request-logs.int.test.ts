@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createPrismaClient, disconnectPrisma, getPrisma, type PrismaClient } from "@/lib/db/client";
+import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import type { RequestLog } from "@/lib/db/generated/prisma/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import {
@@ -85,7 +85,7 @@ function seedRows(count: number): RequestLog[] {
 const newestFirst = (a: RequestLog, b: RequestLog) =>
   b.receivedAt.getTime() - a.receivedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-async function listAll(filters: RequestLogFilters, limit: number, prisma?: PrismaClient): Promise<RequestLog[]> {
+async function listAll(filters: RequestLogFilters, limit: number, prisma: PrismaClient): Promise<RequestLog[]> {
   const rows: RequestLog[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 1000; pages++) {
@@ -107,25 +107,26 @@ afterAll(() => {
   rmSync(tempDir, { recursive: true, force: true });
 });
 
-describe("listRequestLogs and getRequestLog (through the process-wide client)", () => {
+describe("listRequestLogs and getRequestLog", () => {
   const seeded = seedRows(300);
+  let prisma: PrismaClient;
 
   beforeAll(async () => {
-    const prisma = getPrisma(freshDatabase("list"));
+    prisma = createPrismaClient(freshDatabase("list"));
     await prisma.requestLog.createMany({ data: seeded });
   });
 
   afterAll(async () => {
-    await disconnectPrisma();
+    await prisma.$disconnect();
   });
 
   test("pages through every row once, newest first, ties broken by id", async () => {
-    const rows = await listAll({}, 37);
+    const rows = await listAll({}, 37, prisma);
     expect(rows.map((row) => row.id)).toEqual([...seeded].sort(newestFirst).map((row) => row.id));
   });
 
   test("the first page is the newest rows and says there is more", async () => {
-    const page = await listRequestLogs({ limit: 10 });
+    const page = await listRequestLogs({ limit: 10 }, prisma);
     expect(page.rows.map((row) => row.id)).toEqual([...seeded].sort(newestFirst).slice(0, 10).map((row) => row.id));
     expect(page.nextCursor).toEqual(expect.any(String));
   });
@@ -158,13 +159,13 @@ describe("listRequestLogs and getRequestLog (through the process-wide client)", 
     const expected = seeded.filter(predicate).sort(newestFirst).map((row) => row.id);
     expect(expected.length).toBeGreaterThan(0); // a filter that matches nothing would prove nothing
     expect(expected.length).toBeLessThan(seeded.length);
-    const rows = await listAll(filters, 7);
+    const rows = await listAll(filters, 7, prisma);
     expect(rows.map((row) => row.id)).toEqual(expected);
   });
 
   test("pages already handed out stay stable while new requests arrive", async () => {
-    const first = await listRequestLogs({ limit: 20 });
-    await getPrisma().requestLog.create({
+    const first = await listRequestLogs({ limit: 20 }, prisma);
+    await prisma.requestLog.create({
       data: {
         id: "arrived-later",
         receivedAt: new Date(BASE + 10_000 * MINUTE),
@@ -175,29 +176,29 @@ describe("listRequestLogs and getRequestLog (through the process-wide client)", 
       },
     });
     try {
-      const second = await listRequestLogs({ limit: 20, cursor: first.nextCursor });
+      const second = await listRequestLogs({ limit: 20, cursor: first.nextCursor }, prisma);
       const expected = [...seeded].sort(newestFirst).slice(20, 40).map((row) => row.id);
       expect(second.rows.map((row) => row.id)).toEqual(expected);
     } finally {
-      await getPrisma().requestLog.delete({ where: { id: "arrived-later" } });
+      await prisma.requestLog.delete({ where: { id: "arrived-later" } });
     }
   });
 
   test("a tampered cursor is refused with a typed error", async () => {
-    await expect(listRequestLogs({ cursor: "not-a-cursor" })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(listRequestLogs({ cursor: "not-a-cursor" }, prisma)).rejects.toBeInstanceOf(InvalidCursorError);
     const wrongShape = Buffer.from(JSON.stringify({ a: 1 })).toString("base64url");
-    await expect(listRequestLogs({ cursor: wrongShape })).rejects.toMatchObject({ code: "invalid_cursor" });
+    await expect(listRequestLogs({ cursor: wrongShape }, prisma)).rejects.toMatchObject({ code: "invalid_cursor" });
   });
 
   test("page size is clamped to a sane range", async () => {
-    expect((await listRequestLogs({ limit: 0 })).rows).toHaveLength(1);
-    expect((await listRequestLogs({ limit: 100_000 })).rows).toHaveLength(300);
+    expect((await listRequestLogs({ limit: 0 }, prisma)).rows).toHaveLength(1);
+    expect((await listRequestLogs({ limit: 100_000 }, prisma)).rows).toHaveLength(300);
   });
 
   test("getRequestLog finds one row by id, or null", async () => {
     const target = seeded[123] as RequestLog;
-    expect(await getRequestLog(target.id)).toEqual(target);
-    expect(await getRequestLog("no-such-request")).toBeNull();
+    expect(await getRequestLog(target.id, prisma)).toEqual(target);
+    expect(await getRequestLog("no-such-request", prisma)).toBeNull();
   });
 });
 

@@ -1,4 +1,4 @@
-import { getPrisma, type PrismaClient } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/client";
 import type { Prisma, RequestLog } from "@/lib/db/generated/prisma/client";
 import type { RequestLogOutcome } from "@/lib/db/request-log-writer";
 import { toDbTimestamp } from "@/lib/db/timestamps";
@@ -55,7 +55,7 @@ function whereForFilters(filters: RequestLogFilters): Prisma.RequestLogWhereInpu
 /** Newest first, keyset-paginated on (receivedAt desc, id desc): stable while new rows keep arriving. */
 export async function listRequestLogs(
   params: ListRequestLogsParams = {},
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<RequestLogPage> {
   const limit = Math.min(Math.max(Math.floor(params.limit ?? DEFAULT_REQUEST_LOG_PAGE_SIZE), 1), MAX_REQUEST_LOG_PAGE_SIZE);
   const where = whereForFilters(params.filters ?? {});
@@ -77,7 +77,7 @@ export async function listRequestLogs(
   return { rows: page, nextCursor: hasMore && last ? encodeKeysetCursor({ at: last.receivedAt, id: last.id }) : null };
 }
 
-export async function getRequestLog(id: string, prisma: PrismaClient = getPrisma()): Promise<RequestLog | null> {
+export async function getRequestLog(id: string, prisma: PrismaClient): Promise<RequestLog | null> {
   return prisma.requestLog.findUnique({ where: { id } });
 }
 
@@ -85,7 +85,7 @@ export async function getRequestLog(id: string, prisma: PrismaClient = getPrisma
  * Rows still "open" belong to requests the previous process never finished. Call once at start-up,
  * before the request-log writer records anything, or live requests would be marked too.
  */
-export async function markInterruptedRequestLogs(prisma: PrismaClient = getPrisma()): Promise<number> {
+export async function markInterruptedRequestLogs(prisma: PrismaClient): Promise<number> {
   const result = await prisma.requestLog.updateMany({
     where: { outcome: "open" },
     data: { outcome: "interrupted" },
@@ -118,7 +118,7 @@ async function deleteInChunks(prisma: PrismaClient, deleteChunk: () => Promise<n
 /** Deletes rows beyond the age and count limits; returns how many were deleted. */
 export async function applyRequestLogRetention(
   retention: RequestLogRetention,
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<number> {
   let deleted = 0;
   if (retention.maxAgeDays !== undefined) {

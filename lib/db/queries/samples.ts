@@ -1,4 +1,4 @@
-import { getPrisma, type PrismaClient } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/prisma/client";
 import { deleteOlderThan, retentionCutoff } from "@/lib/db/queries/delete-older-than";
 import { toDbTimestamp } from "@/lib/db/timestamps";
@@ -103,7 +103,7 @@ const BACKEND_SAMPLE_COLUMNS = [
 /** Inserts GPU samples in one transaction (all or nothing); returns how many were written. */
 export async function insertGpuSamples(
   rows: readonly GpuSampleRow[],
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<number> {
   // Converted before anything is written, so an invalid row (toDbTimestamp throws on an invalid Date) writes nothing.
   const values = rows.map((row) => ({
@@ -124,7 +124,7 @@ export async function insertGpuSamples(
 /** Inserts backend samples in one transaction (all or nothing); returns how many were written. */
 export async function insertBackendSamples(
   rows: readonly BackendSampleRow[],
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<number> {
   const values = rows.map((row) => ({
     at: toDbTimestamp(row.at),
@@ -226,7 +226,7 @@ type GpuBucketSqlRow = {
 };
 
 /** Per GPU (by index), the window's time buckets in time order; buckets without samples are absent. */
-export async function listGpuHistory(window: HistoryWindow, prisma: PrismaClient = getPrisma()): Promise<GpuHistory[]> {
+export async function listGpuHistory(window: HistoryWindow, prisma: PrismaClient): Promise<GpuHistory[]> {
   const checked = checkWindow(window);
   if (!checked) return [];
   // Integer division of two INTEGERs truncates, which is floor for post-1970 instants.
@@ -292,7 +292,7 @@ type BackendBucketSqlRow = {
 /** One backend's time buckets over the window, in time order; buckets without samples are absent. */
 export async function listBackendHistory(
   params: HistoryWindow & { backendId: string },
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<BackendHistoryBucket[]> {
   const checked = checkWindow(params);
   if (!checked) return [];
@@ -342,7 +342,7 @@ export type SampleRetention = {
 /** Deletes GPU and backend samples older than the age limit; returns how many of each were deleted. */
 export async function applySampleRetention(
   retention: SampleRetention,
-  prisma: PrismaClient = getPrisma(),
+  prisma: PrismaClient,
 ): Promise<{ gpuSamples: number; backendSamples: number }> {
   const cutoff = retentionCutoff(retention.maxAgeDays, retention.now);
   const gpuSamples = await deleteOlderThan(prisma, "GpuSample", cutoff);
