@@ -1,63 +1,74 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-
-async function recordRunningSteps(page: Page): Promise<() => Promise<string[]>> {
-  await page.evaluate(() => {
-    const seen = new Set<string>();
-    (window as unknown as { __runningSteps: Set<string> }).__runningSteps = seen;
-    const scan = () => document.querySelectorAll('[data-testid^="operation-step-"][data-status="running"]').forEach((el) => seen.add(el.getAttribute("data-testid") ?? ""));
-    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"] });
-  });
-  return () => page.evaluate(() => [...(window as unknown as { __runningSteps: Set<string> }).__runningSteps]);
-}
+import { expectStepsAnnounced, expectStepsRecorded, finishedOperation, MODE_SWITCH_STEPS, openLabEventStream, startedOperationId, type LabEventStream } from "./support/lab";
 
 async function backendFor(request: APIRequestContext, model: string): Promise<string | undefined> {
   const response = await request.post("/v1/chat/completions", { data: { model, messages: [{ role: "user", content: "who?" }], max_tokens: 2 } });
   return response.headers()["x-switchyard-backend"];
 }
 
-async function activate(page: Page, mode: string): Promise<void> {
-  const runningSteps = await recordRunningSteps(page);
+/** Activates `mode` from the Modes page and follows the switch to its end; returns the operation's id. */
+async function activate(page: Page, request: APIRequestContext, events: LabEventStream, from: string, mode: string): Promise<string> {
   await page.getByRole("button", { name: `Activate ${mode}` }).click();
   const dialog = page.getByRole("dialog", { name: `Activate ${mode} mode?` });
   await expect(dialog).toBeVisible();
+  const accepted = page.waitForResponse((response) => response.request().method() === "POST" && new URL(response.url()).pathname === `/api/modes/${mode}/activate`);
   await dialog.getByRole("button", { name: `Activate ${mode}` }).click();
+  const operationId = await startedOperationId(await accepted);
   await expect(dialog).toBeHidden();
+
+  // The page follows the operation it started, to its end.
   const progress = page.getByTestId("operation-progress");
   await expect(progress).toBeVisible();
+  await expect(progress).toHaveAttribute("data-operation-id", operationId);
   await expect(progress.getByTestId("operation-status")).toHaveText("succeeded", { timeout: 45_000 });
-  for (const step of ["stop_admitting", "drain", "stop_containers", "wait_gpu_memory", "start_containers", "wait_ready", "switch_routing"]) {
+  for (const step of MODE_SWITCH_STEPS) {
     await expect(progress.getByTestId(`operation-step-${step}`)).toHaveAttribute("data-status", "succeeded");
   }
-  // The slow steps (waiting for GPU memory to free, for the engine to load) were on screen while they ran.
-  const seenRunning = await runningSteps();
-  expect(seenRunning).toContain("operation-step-wait_gpu_memory");
-  expect(seenRunning.length).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId("current-mode")).toHaveText(mode);
+
+  // Every step, the slow ones (waiting for GPU memory to free, for the engine to load) as well as the instant ones,
+  // was pushed to the console as running and then as done while it ran, and recorded in order with its times. (What
+  // the page rendered in between depends on how fast each step was, so it is not what this checks.)
+  await expectStepsAnnounced(events, operationId, MODE_SWITCH_STEPS);
+  const record = await finishedOperation(request, operationId);
+  expectStepsRecorded(record, MODE_SWITCH_STEPS);
+  expect(record).toMatchObject({ kind: "mode_switch", fromMode: from, toMode: mode, backendId: null, requestedBy: "console" });
+  return operationId;
 }
 
-test("activating deep mode shows the steps live and ends with the 32B serving; then back to standard", async ({ page, request }, testInfo) => {
+test("activating deep mode shows the steps live and ends with the 32B serving; then back to standard", async ({ page, request, baseURL }, testInfo) => {
+  const events = await openLabEventStream(baseURL!);
   try {
     await page.goto("/modes");
     await expect(page.getByTestId("current-mode")).toHaveText("standard", { timeout: 15_000 });
     await expect(page.getByRole("button", { name: "Activate standard" })).toBeDisabled();
 
-    await activate(page, "deep");
+    const toDeep = await activate(page, request, events, "standard", "deep");
     expect(await backendFor(request, "fast")).toBe("qwen-32b");
     await expect(page.getByTestId("mode-card-deep")).toContainText("active");
     await page.screenshot({ path: testInfo.outputPath("modes-deep.png"), fullPage: true });
 
     await page.getByRole("button", { name: "Dismiss the operation" }).click();
-    await activate(page, "standard");
+    await expect(page.getByTestId("operation-progress")).toHaveCount(0);
+    const toStandard = await activate(page, request, events, "deep", "standard");
     await expect.poll(() => backendFor(request, "fast"), { timeout: 15_000 }).toBe("qwen-7b");
 
     // Both switches are in the history, by the console, with their steps.
     const history = page.getByTestId("switch-history");
-    await expect(history.locator("tbody tr", { hasText: "standard → deep" }).first()).toContainText("console");
-    await expect(history.locator("tbody tr", { hasText: "deep → standard" }).first()).toContainText("succeeded");
-    await history.getByRole("button", { name: /^Steps/ }).first().click();
-    await expect(history.getByTestId("operation-step-switch_routing")).toBeVisible();
+    const deepRow = history.getByTestId(`switch-row-${toDeep}`);
+    await expect(deepRow).toContainText("standard → deep");
+    await expect(deepRow).toContainText("console");
+    await expect(deepRow).toContainText("succeeded");
+    const standardRow = history.getByTestId(`switch-row-${toStandard}`);
+    await expect(standardRow).toContainText("deep → standard");
+    await expect(standardRow).toContainText("succeeded");
+    const steps = standardRow.getByRole("button", { name: /^Steps/ });
+    await expect(steps).toHaveText(`Steps (${MODE_SWITCH_STEPS.length})`);
+    await steps.click();
+    await expect(history.getByTestId("operation-step-switch_routing")).toHaveAttribute("data-status", "succeeded");
     await page.screenshot({ path: testInfo.outputPath("modes.png"), fullPage: true });
   } finally {
+    events.close();
     // Leave the lab as found: standard mode, every backend ready (the gateway spec runs next).
     const status = (await (await request.get("/api/status")).json()).data;
     if (status.mode !== "standard" || status.operation) {

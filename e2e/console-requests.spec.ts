@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { loggedRequest } from "./support/lab";
 
 // The request log in the console: a request made through the API shows up, opens, and filters narrow the table.
 
@@ -14,6 +15,8 @@ test("a chat request made through the API appears in the Requests page and its d
   expect(response.status()).toBe(200);
   expect(response.headers()["x-request-id"]).toBe(id);
   await response.body();
+  // The page shows what the log holds when it opens: wait for the row, finished (it is written in batches).
+  expect(await loggedRequest(request, id)).toMatchObject({ outcome: "served", requestedModel: "fast", backend: "qwen-7b" });
 
   await page.goto("/requests");
   const row = page.getByTestId(`request-row-${id}`);
@@ -42,6 +45,7 @@ test("filtering the requests narrows the table, new requests arrive live, and th
   expect((await chat(request, "fast", fastId)).status()).toBe(200);
   expect((await chat(request, "reasoning", reasoningId)).status()).toBe(200);
   expect((await chat(request, "no-such-model", unknownId)).status()).toBe(404);
+  for (const id of [fastId, reasoningId, unknownId]) await loggedRequest(request, id);
 
   await page.goto("/requests");
   const table = page.getByTestId("requests-table");
@@ -88,9 +92,14 @@ test("filtering the requests narrows the table, new requests arrive live, and th
 
 test("the log pages with Load more, without repeating a row", async ({ page, request }) => {
   // Enough short requests for more than one page of 50.
+  const made: string[] = [];
   for (let batch = 0; batch < 4; batch++) {
-    await Promise.all(Array.from({ length: 15 }, (_, i) => chat(request, "fast", `e2e-page-${Date.now()}-${batch}-${i}`, { max_tokens: 1 })));
+    const batchIds = Array.from({ length: 15 }, (_, i) => `e2e-page-${Date.now()}-${batch}-${i}`);
+    await Promise.all(batchIds.map((id) => chat(request, "fast", id, { max_tokens: 1 })));
+    made.push(...batchIds);
   }
+  // All of them in the log before the page loads its first page (nothing arrives live afterwards to fill a gap).
+  for (const id of made) await loggedRequest(request, id);
   await page.goto("/requests");
   const rows = page.getByTestId("requests-table").locator("tbody tr");
   await expect(rows).toHaveCount(50, { timeout: 15_000 });
