@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The lab config file (DESIGN section 2). Everything declarative lives here; the database holds state and history.
+ * The lab config file (README, "Configuration"). Everything declarative lives here; the database holds state and history.
  * Cross-references (modes -> backends, routes -> backends, auto -> routes) are checked in `labConfigSchema`.
  */
 

@@ -8,7 +8,7 @@ import { fetchRawContainerLogs } from "./docker-logs";
 import type { ContainerEvent, ContainerInfo, ContainerRuntime } from "./types";
 
 /**
- * The docker container runtime (DESIGN section 4): adopts the operator's containers by name through the Docker
+ * The docker container runtime (ARCHITECTURE.md, "the lab"): adopts the operator's containers by name through the Docker
  * Engine API (Docker, or Podman's compatible service). It inspects, starts, stops, restarts and reads logs and
  * events; it never creates or removes a container.
  */

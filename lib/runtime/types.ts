@@ -1,6 +1,6 @@
 import { BrandedError } from "@/lib/errors/branded-error";
 /**
- * Container runtimes behind one interface (DESIGN section 4). Runtimes adopt existing containers by name
+ * Container runtimes behind one interface (ARCHITECTURE.md, "the lab"). Runtimes adopt existing containers by name
  * (docker) or run simulator processes (simulated); they never create or remove containers.
  */
 
