@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
 
 // API-level end-to-end checks against the built app (real Next.js routing, real simulator processes).
 const simulatorOf = { "qwen-7b": "http://127.0.0.1:28001" } as const;
@@ -128,4 +128,23 @@ test("lab errors keep their status through Next's separately bundled routes (404
   expect((await request.post("/api/backends/nope/restart")).status()).toBe(404);
   expect((await request.post("/api/backends/qwen-32b/restart")).status()).toBe(400);
   expect((await request.get("/api/modes/switches?cursor=garbage")).status()).toBe(400);
+});
+
+/** switchyard_gateway_entries_total{path=...}: how gateway requests reached the gateway. */
+async function gatewayEntries(request: APIRequestContext): Promise<{ fast: number; next: number }> {
+  const text = await (await request.get("/metrics")).text();
+  const read = (path: string) => Number(new RegExp(`^switchyard_gateway_entries_total\\{path="${path}"\\} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+  return { fast: read("fast_path"), next: read("next") };
+}
+
+test("under npm start the hot paths skip Next: chat and tokenize enter through the server's fast path", async ({ request }) => {
+  const before = await gatewayEntries(request);
+  expect((await request.post("/v1/chat/completions", { data: { model: "fast", messages: hello, max_tokens: 2 } })).status()).toBe(200);
+  expect((await request.post("/tokenize", { data: { model: "fast", prompt: "hello" } })).status()).toBe(200);
+  const after = await gatewayEntries(request);
+  expect(after.fast - before.fast).toBe(2);
+  expect(after.next - before.next).toBe(0);
+  // /v1/models is not a hot path: Next serves it, through the same gateway.
+  expect((await request.get("/v1/models")).status()).toBe(200);
+  expect((await gatewayEntries(request)).next - after.next).toBe(1);
 });

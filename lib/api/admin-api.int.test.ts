@@ -3,8 +3,8 @@ import { startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
 import type { LabStatus } from "./status";
 
 /**
- * The admin API on the simulated lab: the real singleton, route files and simulator processes, over HTTP.
- * The tests run in order and share one lab (a process-wide singleton), leaving it in standard mode.
+ * The admin API on the simulated lab: the Switchyard from the production factory, the route files and simulator
+ * processes, over HTTP. The tests run in order and share one lab, leaving it in standard mode.
  */
 let app: AppHarness;
 
@@ -227,6 +227,20 @@ describe("routes and history", () => {
       const response = await api(`${path}?cursor=not-a-cursor`);
       expect(response.status, path).toBe(400);
       expect(response.body.error?.message, path).toContain("cursor");
+    }
+  });
+
+  test("ids with percent signs are looked up as given: a 404 naming them, never a 500", async () => {
+    // Next hands each path segment over decoded once: %25 arrives as "%", which must not be decoded again.
+    for (const path of ["/api/requests/%25", "/api/requests/100%25done", "/api/modes/switches/%25E0", "/api/keys/%25/revoke"]) {
+      const response = await api(path, path.endsWith("/revoke") ? { method: "POST" } : undefined);
+      expect(response.status, path).toBe(404);
+      expect(response.body.error?.code, path).toBe("not_found");
+    }
+    for (const path of ["/api/backends/%25/logs", "/api/backends/%25/metrics/history"]) {
+      const response = await api(path);
+      expect(response.status, path).toBe(404);
+      expect(response.body.error?.message, path).toContain('unknown backend "%"');
     }
   });
 });
