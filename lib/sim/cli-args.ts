@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import type { SimFaultsPatch, SimulatorOptionsInput } from "./options";
 
 /**
@@ -77,53 +78,43 @@ export class CliArgsError extends Error {
   }
 }
 
+/** Parsed by node:util's parseArgs (strict: unknown flags and missing values are errors; `--no-<flag>` negates). */
 export function parseSimulatorArgs(argv: readonly string[]): { options: SimulatorOptionsInput; control: CliControl } {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: PARSE_OPTIONS, strict: true, allowPositionals: false, allowNegative: true });
+  } catch (error) {
+    throw new CliArgsError(cliMessage(error as Error & { code?: string }));
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
   const options: Record<string, unknown> = {};
   const faults: Record<string, unknown> = {};
-  const control: CliControl = { help: false, exitWithParent: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === "--help" || arg === "-h") {
-      control.help = true;
-      continue;
-    }
-    // `--exit-on-stdin-close` is the flag's first name, kept for command lines written with it.
-    if (arg === "--exit-with-parent" || arg === "--exit-on-stdin-close") {
-      control.exitWithParent = true;
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new CliArgsError(`unexpected argument: ${arg}`);
-    const eq = arg.indexOf("=");
-    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-    let negated = false;
-    let spec = findFlag(name);
-    if (!spec && name.startsWith("no-")) {
-      spec = findFlag(name.slice(3));
-      negated = spec?.kind === "boolean";
-      if (negated) name = name.slice(3);
-      else spec = undefined;
-    }
-    if (!spec) throw new CliArgsError(`unknown flag: --${name}`);
-
-    let value: unknown;
-    if (spec.kind === "boolean") {
-      if (negated) value = false;
-      else if (inline !== undefined) value = parseBoolean(inline, name);
-      else if (argv[i + 1] === "true" || argv[i + 1] === "false") value = argv[++i] === "true";
-      else value = true;
-    } else {
-      if (inline === undefined) {
-        inline = argv[++i];
-        if (inline === undefined) throw new CliArgsError(`--${name} needs a value`);
-      }
-      value = spec.kind === "number" ? parseNumber(inline, name) : inline;
-    }
+  for (const spec of FLAGS) {
+    const name = [spec.flag, ...(spec.aliases ?? [])].find((n) => values[n] !== undefined);
+    if (name === undefined) continue;
+    const raw = values[name]!;
+    const value = spec.kind === "number" ? parseNumber(String(raw), name) : raw;
     if ("option" in spec.target) options[spec.target.option] = value;
     else faults[spec.target.fault] = value;
   }
   if (Object.keys(faults).length > 0) options.faults = faults;
+  // `--exit-on-stdin-close` is the flag's first name, kept for command lines written with it.
+  const control: CliControl = { help: values.help === true, exitWithParent: values["exit-with-parent"] === true || values["exit-on-stdin-close"] === true };
   return { options: options as SimulatorOptionsInput, control };
+}
+
+const PARSE_OPTIONS: Record<string, { type: "string" | "boolean"; short?: string }> = Object.fromEntries([
+  ...FLAGS.flatMap((spec) => [spec.flag, ...(spec.aliases ?? [])].map((name) => [name, { type: spec.kind === "boolean" ? "boolean" : "string" }] as const)),
+  ["help", { type: "boolean", short: "h" }],
+  ["exit-with-parent", { type: "boolean" }],
+  ["exit-on-stdin-close", { type: "boolean" }],
+]);
+
+function cliMessage(error: Error & { code?: string }): string {
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && /argument missing/.test(error.message)) {
+    return error.message.replace(/^Option '(--[^ ']+).*$/s, "$1 needs a value");
+  }
+  return error.message;
 }
 
 /** The flags that reproduce `options` (only the fields that are set). */
@@ -170,10 +161,4 @@ function parseNumber(text: string, name: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value)) throw new CliArgsError(`--${name} expects a number, got "${text}"`);
   return value;
-}
-
-function parseBoolean(text: string, name: string): boolean {
-  if (text === "true" || text === "1") return true;
-  if (text === "false" || text === "0") return false;
-  throw new CliArgsError(`--${name} expects true or false, got "${text}"`);
 }
