@@ -15,13 +15,20 @@ export interface AdminSessionView {
 
 const noStore = { "cache-control": "no-store" };
 
+const sessionView = z.object({
+  authenticated: z.boolean(),
+  via: z.enum(["session", "token", "open"]).nullable(),
+  passwordLogin: z.boolean(),
+  open: z.boolean(),
+}) satisfies z.ZodType<AdminSessionView>;
+
 const loginBody = z.object({ password: z.string().max(4096) }).strict();
 
 /**
  * POST /api/auth/login {password}: opens a console session (HttpOnly cookie); 429 with Retry-After after
  * repeated failures. Public, but not cross-site: a missing Origin (curl) is fine, a foreign one is not.
  */
-export const login = apiRoute({ access: "public", body: loginBody, headers: noStore }, async ({ request, switchyard, body }) => {
+export const login = apiRoute({ access: "public", body: loginBody, headers: noStore, response: sessionView.extend({ expiresAt: z.string() }) }, async ({ request, switchyard, body }) => {
   assertSameOrigin(request, "anonymous");
   const auth = switchyard.adminAuth;
   const signIn = await auth.login(request, body.password);
@@ -30,7 +37,7 @@ export const login = apiRoute({ access: "public", body: loginBody, headers: noSt
 });
 
 /** POST /api/auth/logout: ends this browser's session and clears its cookie. */
-export const logout = apiRoute({ access: "public", headers: noStore }, async ({ request, switchyard }) => {
+export const logout = apiRoute({ access: "public", headers: noStore, response: sessionView }, async ({ request, switchyard }) => {
   assertSameOrigin(request, "session");
   const auth = switchyard.adminAuth;
   const { setCookie } = await auth.logout(request);
@@ -39,7 +46,7 @@ export const logout = apiRoute({ access: "public", headers: noStore }, async ({ 
 });
 
 /** GET /api/auth/session: whether this request is let into the console, and how. Never 401 itself. */
-export const getSession = apiRoute({ access: "public", headers: noStore }, async ({ request, switchyard }): Promise<AdminSessionView> => {
+export const getSession = apiRoute({ access: "public", headers: noStore, response: sessionView }, async ({ request, switchyard }): Promise<AdminSessionView> => {
   const auth = switchyard.adminAuth;
   const result = await auth.check(request);
   return { authenticated: result !== null, via: result?.via ?? null, passwordLogin: auth.passwordLogin, open: auth.open };

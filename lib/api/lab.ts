@@ -30,17 +30,18 @@ async function assertRuntimeReachable(switchyard: Switchyard): Promise<void> {
 const requester = (request: Request) => (request.headers.get("x-switchyard-client") === "console" ? "console" : "api");
 
 const byName = z.object({ name: z.string().min(1) });
+const operationStarted = z.object({ status: z.literal("started"), operationId: z.string() });
 const byId = z.object({ id: z.string().min(1) });
 
 /** POST /api/modes/{name}/activate: 202 with the operation id, or 200 when the mode is already active. */
-export const activateMode = apiRoute({ params: byName }, async ({ request, switchyard, params }) => {
+export const activateMode = apiRoute({ params: byName, response: z.union([operationStarted, z.object({ status: z.literal("already_active") })]) }, async ({ request, switchyard, params }) => {
   await assertRuntimeReachable(switchyard);
   const result = switchyard.controller.activateMode(params.name, requester(request));
   return new WithStatus<typeof result>(result.status === "started" ? 202 : 200, result);
 });
 
 /** POST /api/backends/{id}/restart: 202 with the operation id. */
-export const restartBackend = apiRoute({ params: byId }, async ({ request, switchyard, params }) => {
+export const restartBackend = apiRoute({ params: byId, response: operationStarted }, async ({ request, switchyard, params }) => {
   await assertRuntimeReachable(switchyard);
   return accepted({ status: "started" as const, ...switchyard.controller.restartBackend(params.id, requester(request)) });
 });
@@ -79,7 +80,7 @@ function assertKnownBackend(switchyard: Switchyard, id: string): void {
 
 /** GET /api/backends/{id}/logs?tail=N: the container's last lines. */
 export const backendLogs = apiRoute(
-  { params: byId, query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }) },
+  { params: byId, query: z.object({ tail: z.coerce.number().int().min(1).max(5000).default(200) }), response: z.object({ backendId: z.string(), lines: z.array(z.string()) }) },
   async ({ switchyard, params: { id }, query: { tail } }) => {
     assertKnownBackend(switchyard, id);
     if (!switchyard.runtime) throw new ApiError("bad_request", "runtime: none: Switchyard manages no containers, so it has no logs");
@@ -92,7 +93,7 @@ export const backendLogs = apiRoute(
 );
 
 /** PUT /api/backends/{id}/watchdog {enabled}: turn the watchdog on or off for one backend (until restart). */
-export const setWatchdog = apiRoute({ params: byId, body: z.object({ enabled: z.boolean() }) }, async ({ switchyard, params: { id }, body: { enabled } }) => {
+export const setWatchdog = apiRoute({ params: byId, body: z.object({ enabled: z.boolean() }), response: z.object({ backendId: z.string(), enabled: z.boolean() }) }, async ({ switchyard, params: { id }, body: { enabled } }) => {
   assertKnownBackend(switchyard, id);
   if (!switchyard.watchdog) throw new ApiError("bad_request", "runtime: none: there is no watchdog");
   switchyard.watchdog.setEnabled(id, enabled);
