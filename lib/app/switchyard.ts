@@ -20,10 +20,11 @@ import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } fro
 import { EventBus } from "@/lib/events/bus";
 import { createGateway, type Gateway } from "@/lib/gateway/gateway";
 import type { RequestRecord } from "@/lib/gateway/request-record";
+import type { LabView } from "@/lib/gateway/route-plan";
 import { UpstreamPools } from "@/lib/gateway/upstream";
 import { BackendHealth } from "@/lib/lab/backend-health";
 import { systemClock, type Clock } from "@/lib/lab/clock";
-import { LabController } from "@/lib/lab/controller";
+import { LabController, type LabControllerDeps } from "@/lib/lab/controller";
 import { createDbOperationRecorder } from "@/lib/lab/db-recorder";
 import { createLabEventLog, type LabEventLog } from "@/lib/lab/event-log";
 import { createGenerationProbe, createReadinessProbe } from "@/lib/lab/probes";
@@ -57,7 +58,10 @@ export interface SwitchyardOptions {
   drainMs?: number;
 }
 
-/** The whole process state: one per process in production, one per test file in the integration tests. */
+/**
+ * The whole process state: one per process in production, one per test file in the integration tests. It owns
+ * what it was given (the config store, the runtime) and releases it in stop().
+ */
 export interface Switchyard {
   configStore: ConfigStore;
   config(): LabConfig;
@@ -130,7 +134,6 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
       backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), db)),
     },
   });
-  const timings = config().lab;
   const controller = new LabController({
     config,
     runtime,
@@ -139,14 +142,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     probeReady: createReadinessProbe(config),
     probeGeneration: createGenerationProbe(config),
     clock,
-    timings: {
-      drainMs: timings.drainSeconds * 1000,
-      stopTimeoutSeconds: timings.stopTimeoutSeconds,
-      memoryReleaseMs: timings.memoryReleaseSeconds * 1000,
-      memoryReleasedBelowMiB: timings.memoryReleasedBelowMiB,
-      loadTimeoutMs: timings.loadTimeoutSeconds * 1000,
-      pollMs: 250,
-    },
+    timings: operationTimings(config().lab),
     recorder: createDbOperationRecorder(db),
     bus,
     initialMode,
@@ -199,16 +195,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     admission,
     keyLimits: createKeyLimiter(),
     authenticate: requestAuthenticator(apiKeys),
-    lab: {
-      currentMode: () => controller.currentMode(),
-      isHealthy: (id) => health.isHealthy(id),
-      markUnreachable: (id, why) => health.markUnreachable(id, why),
-      recordTraffic: (id, ok, why) => health.recordTraffic(id, ok, why, config().gateway.passiveFailureThreshold),
-      healthReason: (id) => health.status(id).reason,
-      isAdmitting: (id) => controller.isAdmitting(id),
-      pendingTargetMode: () => (controller.runningOperation() ? controller.targetMode() : null),
-      waitForOperation: (timeoutMs) => controller.waitForOperation(timeoutMs),
-    },
+    lab: gatewayLabView(config, controller, health),
     pools,
     inFlight,
     sink: { record: (entry) => requestLog.record(entry.outcome === "open" ? entry : withEnergy(entry, config(), telemetry)) },
@@ -287,6 +274,31 @@ async function reconcileAtStart(config: LabConfig, mode: string, runtime: Contai
     severity: result.problems.length > 0 ? "warning" : "info",
     message: `start-up in mode ${mode}: started ${result.started.join(", ") || "nothing"}, stopped ${result.stopped.join(", ") || "nothing"}${result.problems.length > 0 ? `; problems: ${result.problems.join("; ")}` : ""}`,
   });
+}
+
+function operationTimings(lab: LabConfig["lab"]): LabControllerDeps["timings"] {
+  return {
+    drainMs: lab.drainSeconds * 1000,
+    stopTimeoutSeconds: lab.stopTimeoutSeconds,
+    memoryReleaseMs: lab.memoryReleaseSeconds * 1000,
+    memoryReleasedBelowMiB: lab.memoryReleasedBelowMiB,
+    loadTimeoutMs: lab.loadTimeoutSeconds * 1000,
+    pollMs: 250,
+  };
+}
+
+/** What the gateway sees of the lab: the mode, who admits requests, health, and the running operation. */
+function gatewayLabView(config: () => LabConfig, controller: LabController, health: BackendHealth): LabView {
+  return {
+    currentMode: () => controller.currentMode(),
+    isHealthy: (id) => health.isHealthy(id),
+    markUnreachable: (id, why) => health.markUnreachable(id, why),
+    recordTraffic: (id, ok, why) => health.recordTraffic(id, ok, why, config().gateway.passiveFailureThreshold),
+    healthReason: (id) => health.status(id).reason,
+    isAdmitting: (id) => controller.isAdmitting(id),
+    pendingTargetMode: () => (controller.runningOperation() ? controller.targetMode() : null),
+    waitForOperation: (timeoutMs) => controller.waitForOperation(timeoutMs),
+  };
 }
 
 function backendUrls(config: LabConfig, ids: string[]): { id: string; url: string }[] {
