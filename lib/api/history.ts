@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { listBackendHistory, listGpuHistory } from "@/lib/db/queries/samples";
 import { LabNotFoundError } from "@/lib/lab/errors";
+import { backendChartReadings } from "@/lib/telemetry/service-backend";
+import {
+  BACKEND_CHART_FIELDS,
+  GPU_CHART_FIELDS,
+  pickFields,
+  type BackendChartField,
+  type BackendReadings,
+  type GpuChartField,
+  type GpuReadings,
+} from "@/lib/telemetry/types";
 import { apiRoute } from "./route";
 
 /** Chart ranges: the last 15 minutes come from memory at full resolution, longer ones from the database in buckets. */
@@ -15,14 +25,8 @@ export type HistoryRange = keyof typeof historyRanges;
 
 const rangeQuery = z.object({ range: z.enum(Object.keys(historyRanges) as [HistoryRange, ...HistoryRange[]]).default("15m") });
 
-export interface GpuHistoryPoint {
+export interface GpuHistoryPoint extends Pick<GpuReadings, GpuChartField> {
   t: number;
-  utilizationPct: number | null;
-  memoryUsedMiB: number | null;
-  memoryTotalMiB: number | null;
-  temperatureC: number | null;
-  powerDrawW: number | null;
-  powerLimitW: number | null;
 }
 
 export interface GpuHistoryResponse {
@@ -42,15 +46,7 @@ export const gpuHistory = apiRoute({ query: rangeQuery }, async ({ switchyard: {
       bucketMs: 1000,
       gpus: indexes.map((gpuIndex) => ({
         gpuIndex,
-        points: telemetry.gpuHistory(gpuIndex, now - spanMs).map((s) => ({
-          t: s.at,
-          utilizationPct: s.utilizationPct,
-          memoryUsedMiB: s.memoryUsedMiB,
-          memoryTotalMiB: s.memoryTotalMiB,
-          temperatureC: s.temperatureC,
-          powerDrawW: s.powerDrawW,
-          powerLimitW: s.powerLimitW,
-        })),
+        points: telemetry.gpuHistory(gpuIndex, now - spanMs).map((s) => ({ t: s.at, ...pickFields(s, GPU_CHART_FIELDS) })),
       })),
     };
   }
@@ -60,27 +56,13 @@ export const gpuHistory = apiRoute({ query: rangeQuery }, async ({ switchyard: {
     bucketMs,
     gpus: history.map(({ gpuIndex, buckets }) => ({
       gpuIndex,
-      points: buckets.map((b) => ({
-        t: b.start.getTime(),
-        utilizationPct: b.utilizationPct,
-        memoryUsedMiB: b.memoryUsedMiB,
-        memoryTotalMiB: b.memoryTotalMiB,
-        temperatureC: b.temperatureC,
-        powerDrawW: b.powerDrawW,
-        powerLimitW: b.powerLimitW,
-      })),
+      points: buckets.map((b) => ({ t: b.start.getTime(), ...pickFields(b, GPU_CHART_FIELDS) })),
     })),
   };
 });
 
-export interface BackendHistoryPoint {
+export interface BackendHistoryPoint extends Pick<BackendReadings, BackendChartField> {
   t: number;
-  running: number | null;
-  waiting: number | null;
-  kvCacheUsage: number | null;
-  generationTokensPerSecond: number | null;
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
 }
 
 /** GET /api/backends/{id}/metrics/history?range=15m|1h|24h|7d: the vLLM engine's running/waiting, KV cache, TTFT. */
@@ -89,26 +71,12 @@ export const backendHistory = apiRoute({ params: z.object({ id: z.string().min(1
   if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
   const now = Date.now();
   if (bucketMs === 0) {
-    const points: BackendHistoryPoint[] = switchyard.telemetry.backendHistory(id, now - spanMs).map((s) => ({
-      t: s.at,
-      running: s.sample.running,
-      waiting: s.sample.waiting,
-      kvCacheUsage: s.sample.kvCacheUsage,
-      generationTokensPerSecond: s.generationTokensPerSecond,
-      ttftP50Ms: s.ttftP50Ms,
-      ttftP95Ms: s.ttftP95Ms,
-    }));
+    const points: BackendHistoryPoint[] = switchyard.telemetry
+      .backendHistory(id, now - spanMs)
+      .map((s) => ({ t: s.at, ...backendChartReadings(s) }));
     return { backendId: id, range, bucketMs: 1000, points };
   }
   const buckets = await listBackendHistory({ backendId: id, from: new Date(now - spanMs), to: new Date(now), bucketMs }, switchyard.db);
-  const points: BackendHistoryPoint[] = buckets.map((b) => ({
-    t: b.start.getTime(),
-    running: b.running,
-    waiting: b.waiting,
-    kvCacheUsage: b.kvCacheUsage,
-    generationTokensPerSecond: b.generationTokensPerSecond,
-    ttftP50Ms: b.ttftP50Ms,
-    ttftP95Ms: b.ttftP95Ms,
-  }));
+  const points: BackendHistoryPoint[] = buckets.map((b) => ({ t: b.start.getTime(), ...pickFields(b, BACKEND_CHART_FIELDS) }));
   return { backendId: id, range, bucketMs, points };
 });

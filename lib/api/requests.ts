@@ -1,14 +1,12 @@
 import { z } from "zod";
-import { getRequestLog, listRequestLogs, type RequestLog, type RequestLogFilters } from "@/lib/db/queries/request-logs";
-import { REQUEST_LOG_COLUMNS, REQUEST_LOG_OUTCOMES } from "@/lib/db/request-log-writer";
+import { getRequestLog, listRequestLogRows, listRequestLogs, type RequestLog, type RequestLogFilters } from "@/lib/db/queries/request-logs";
+import { REQUEST_LOG_LIST_COLUMNS, REQUEST_LOG_OUTCOMES } from "@/lib/request-log/record";
 import { ApiError } from "./envelope";
 import { apiRoute } from "./route";
 
 /** A request-log row as the browser receives it: JSON turns its dates into ISO strings. */
-export type RequestLogJson = Omit<RequestLog, "receivedAt" | "firstTokenAt" | "finishedAt"> & {
-  receivedAt: string;
-  firstTokenAt: string | null;
-  finishedAt: string | null;
+export type RequestLogJson = {
+  [K in keyof RequestLog]: RequestLog[K] extends Date ? string : RequestLog[K] extends Date | null ? string | null : RequestLog[K];
 };
 
 /** GET /api/requests as JSON: one page of rows, newest first. */
@@ -66,7 +64,7 @@ export const getRequest = apiRoute({ params: z.object({ id: z.string().min(1) })
 });
 
 // Every column but the captured bodies: they are large and private, and the detail view shows them.
-const csvColumns = REQUEST_LOG_COLUMNS.filter((column) => column !== "requestBody" && column !== "responseBody");
+const csvColumns = REQUEST_LOG_LIST_COLUMNS;
 
 const EXPORT_LIMIT = 100_000;
 
@@ -81,7 +79,7 @@ export const exportRequestsCsv = apiRoute({ query: filtersQuery }, async ({ swit
       controller.enqueue(encoder.encode(`${csvColumns.join(",")}\n`));
     },
     async pull(controller) {
-      const page = await listRequestLogs({ filters, limit: 500, cursor }, switchyard.db);
+      const page = await listRequestLogRows({ filters, limit: 500, cursor }, switchyard.db);
       controller.enqueue(encoder.encode(page.rows.map((row) => csvColumns.map((c) => csvCell(row[c])).join(",")).join("\n") + (page.rows.length ? "\n" : "")));
       sent += page.rows.length;
       cursor = page.nextCursor;

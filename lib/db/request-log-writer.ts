@@ -1,67 +1,13 @@
 import { openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
 import { toDbTimestamp } from "@/lib/db/timestamps";
+import { REQUEST_LOG_COLUMNS, REQUEST_LOG_FIELDS, type RequestLogEntry, type RequestLogField, type RequestLogFieldSpec } from "@/lib/request-log/record";
 
 // The gateway's log rows are written here, off the hot path: `record` only puts the entry in a bounded
 // in-memory queue; a timer flushes the queue in one transaction on a separate better-sqlite3 connection.
 // A response never waits for the database, and a database problem costs log rows (counted), never requests.
 
-export const REQUEST_LOG_OUTCOMES = [
-  "open",
-  "served",
-  "client_abort",
-  "upstream_error",
-  "timeout",
-  "rejected",
-  "bad_request",
-  "interrupted",
-] as const;
-
-/** "open": accepted and still running; "interrupted": was still open when the process stopped. */
-export type RequestLogOutcome = (typeof REQUEST_LOG_OUTCOMES)[number];
-
-/** One gateway request as it is logged (mirrors the RequestLog model; optional fields default to null). */
-export type RequestLogEntry = {
-  id: string;
-  receivedAt: Date;
-  firstTokenAt?: Date | null;
-  finishedAt?: Date | null;
-  clientAddress?: string | null;
-  userAgent?: string | null;
-  method: string;
-  endpoint: string;
-  requestedModel?: string | null;
-  route?: string | null;
-  routeReason?: string | null;
-  backend?: string | null;
-  mode?: string | null;
-  stream: boolean;
-  status?: number | null;
-  outcome: RequestLogOutcome;
-  errorCode?: string | null;
-  errorMessage?: string | null;
-  promptTokens?: number | null;
-  completionTokens?: number | null;
-  cachedTokens?: number | null;
-  ttftMs?: number | null;
-  durationMs?: number | null;
-  queueMs?: number | null;
-  finishReason?: string | null;
-  /** Backends tried; defaults to 1. */
-  attempts?: number;
-  apiKeyId?: string | null;
-  apiKeyName?: string | null;
-  /** The serving GPUs' average utilization when the request was accepted (from telemetry). */
-  gpuUtilizationPct?: number | null;
-  /** The backend's KV-cache usage (0..1) when the request was accepted. */
-  kvCacheUsage?: number | null;
-  /** Requests waiting in the backend's own queue when the request was accepted. */
-  backendQueueDepth?: number | null;
-  /** Estimated energy of the serving GPUs over the request. */
-  energyWh?: number | null;
-  /** Captured bodies (prompt capture on only). */
-  requestBody?: string | null;
-  responseBody?: string | null;
-};
+// The row's fields are defined once, in lib/request-log/record.ts; the entry type and the columns come from there.
+export { REQUEST_LOG_COLUMNS, REQUEST_LOG_OUTCOMES, type RequestLogEntry, type RequestLogOutcome } from "@/lib/request-log/record";
 
 export type RequestLogWriterStats = {
   /** Entries waiting for the next flush. */
@@ -96,48 +42,9 @@ export type RequestLogWriterOptions = ({ dbFile: string; db?: never } | { db: Sq
   onError?: (error: unknown) => void;
 };
 
-/** Every RequestLog column, in table order. */
-export const REQUEST_LOG_COLUMNS = [
-  "id",
-  "receivedAt",
-  "firstTokenAt",
-  "finishedAt",
-  "clientAddress",
-  "userAgent",
-  "method",
-  "endpoint",
-  "requestedModel",
-  "route",
-  "routeReason",
-  "backend",
-  "mode",
-  "stream",
-  "status",
-  "outcome",
-  "errorCode",
-  "errorMessage",
-  "promptTokens",
-  "completionTokens",
-  "cachedTokens",
-  "ttftMs",
-  "durationMs",
-  "queueMs",
-  "finishReason",
-  "attempts",
-  "apiKeyId",
-  "apiKeyName",
-  "gpuUtilizationPct",
-  "kvCacheUsage",
-  "backendQueueDepth",
-  "energyWh",
-  "requestBody",
-  "responseBody",
-] as const;
-
 const COLUMNS = REQUEST_LOG_COLUMNS;
-type Column = (typeof COLUMNS)[number];
 type SqlValue = string | number | null;
-type Row = Record<Column, SqlValue>;
+type Row = Record<RequestLogField, SqlValue>;
 
 const columnList = COLUMNS.map((column) => `"${column}"`).join(", ");
 const valueList = COLUMNS.map((column) => `@${column}`).join(", ");
@@ -149,51 +56,33 @@ const UPSERT_FINAL_SQL =
     .map((column) => `"${column}" = excluded."${column}"`)
     .join(", ");
 
-const timestamp = (date: Date | null | undefined): string | null => (date ? toDbTimestamp(date) : null);
-
 // Telemetry readings are best effort: NaN or Infinity (e.g. a division over an empty window) is stored as unknown.
-const finiteOrNull = (value: number | null | undefined): number | null =>
-  typeof value === "number" && Number.isFinite(value) ? value : null;
+const finiteOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+
+/** One field's value as its column stores it. */
+function toSqlValue(field: RequestLogField, value: unknown): SqlValue {
+  const spec: RequestLogFieldSpec = REQUEST_LOG_FIELDS[field];
+  switch (spec.type) {
+    case "date":
+      if (spec.nullable && !value) return null;
+      return toDbTimestamp(value as Date); // throws on an invalid Date
+    case "boolean":
+      return value ? 1 : 0; // Prisma's Boolean on SQLite is 0/1
+    case "reading":
+      return finiteOrNull(value);
+    default:
+      if (value !== undefined && value !== null) return value as SqlValue;
+      if (spec.default !== undefined) return spec.default as SqlValue;
+      return spec.nullable ? null : (value as SqlValue);
+  }
+}
 
 /** Converts at flush time: a malformed entry is rejected alone. */
 function toRow(entry: RequestLogEntry): Row {
   if (typeof entry.id !== "string" || entry.id.length === 0) throw new Error("request log entry without an id");
-  return {
-    id: entry.id,
-    receivedAt: toDbTimestamp(entry.receivedAt), // throws on an invalid Date
-    firstTokenAt: timestamp(entry.firstTokenAt),
-    finishedAt: timestamp(entry.finishedAt),
-    clientAddress: entry.clientAddress ?? null,
-    userAgent: entry.userAgent ?? null,
-    method: entry.method,
-    endpoint: entry.endpoint,
-    requestedModel: entry.requestedModel ?? null,
-    route: entry.route ?? null,
-    routeReason: entry.routeReason ?? null,
-    backend: entry.backend ?? null,
-    mode: entry.mode ?? null,
-    stream: entry.stream ? 1 : 0, // Prisma's Boolean on SQLite is 0/1
-    status: entry.status ?? null,
-    outcome: entry.outcome,
-    errorCode: entry.errorCode ?? null,
-    errorMessage: entry.errorMessage ?? null,
-    promptTokens: entry.promptTokens ?? null,
-    completionTokens: entry.completionTokens ?? null,
-    cachedTokens: entry.cachedTokens ?? null,
-    ttftMs: entry.ttftMs ?? null,
-    durationMs: entry.durationMs ?? null,
-    queueMs: entry.queueMs ?? null,
-    finishReason: entry.finishReason ?? null,
-    attempts: entry.attempts ?? 1,
-    apiKeyId: entry.apiKeyId ?? null,
-    apiKeyName: entry.apiKeyName ?? null,
-    gpuUtilizationPct: finiteOrNull(entry.gpuUtilizationPct),
-    kvCacheUsage: finiteOrNull(entry.kvCacheUsage),
-    backendQueueDepth: finiteOrNull(entry.backendQueueDepth),
-    energyWh: finiteOrNull(entry.energyWh),
-    requestBody: entry.requestBody ?? null,
-    responseBody: entry.responseBody ?? null,
-  };
+  const row: Partial<Row> = {};
+  for (const column of COLUMNS) row[column] = toSqlValue(column, entry[column]);
+  return row as Row;
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,4 +1,4 @@
-import type { GpuSample } from "@/lib/telemetry/types";
+import type { BackendChartField, BackendReadings, GpuSample } from "@/lib/telemetry/types";
 
 /**
  * Everything the console watches live goes through this bus; `/api/events` relays it as Server-Sent Events.
@@ -16,16 +16,7 @@ export interface LabEventMap {
   /** One telemetry tick of every GPU. */
   gpu_samples: { samples: GpuSample[] };
   /** One scrape of a backend's vLLM metrics. */
-  backend_sample: {
-    backendId: string;
-    at: number;
-    running: number | null;
-    waiting: number | null;
-    kvCacheUsage: number | null;
-    generationTokensPerSecond: number | null;
-    ttftP50Ms: number | null;
-    ttftP95Ms: number | null;
-  };
+  backend_sample: { backendId: string; at: number } & Pick<BackendReadings, BackendChartField>;
   /** A request finished (for the live tail). */
   request: { id: string; receivedAt: string; outcome: string; status: number | null; backend: string | null; requestedModel: string | null };
 }

@@ -1,3 +1,4 @@
+import { startRequestRecord } from "@/lib/request-log/record";
 import type { RequestOutcome, RequestRecord, RequestRecordSink } from "./request-record";
 
 /**
@@ -14,38 +15,7 @@ export class RequestContext {
     private readonly sink: RequestRecordSink,
     init: Pick<RequestRecord, "id" | "method" | "endpoint" | "clientAddress" | "userAgent">,
   ) {
-    this.record = {
-      ...init,
-      receivedAt: new Date(),
-      firstTokenAt: null,
-      finishedAt: null,
-      requestedModel: null,
-      route: null,
-      routeReason: null,
-      backend: null,
-      mode: null,
-      stream: false,
-      status: null,
-      outcome: "open",
-      errorCode: null,
-      errorMessage: null,
-      promptTokens: null,
-      completionTokens: null,
-      cachedTokens: null,
-      ttftMs: null,
-      durationMs: null,
-      queueMs: null,
-      finishReason: null,
-      attempts: 0,
-      apiKeyId: null,
-      apiKeyName: null,
-      gpuUtilizationPct: null,
-      kvCacheUsage: null,
-      backendQueueDepth: null,
-      energyWh: null,
-      requestBody: null,
-      responseBody: null,
-    };
+    this.record = startRequestRecord({ ...init, receivedAt: new Date() });
   }
 
   get isFinished(): boolean {

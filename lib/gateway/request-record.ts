@@ -1,54 +1,10 @@
-/** Outcomes a request log row can end with. `open` = still running; `interrupted` = the process died first. */
-export type RequestOutcome =
-  | "open"
-  | "served"
-  | "client_abort"
-  | "upstream_error"
-  | "timeout"
-  | "rejected"
-  | "bad_request"
-  | "interrupted";
+import type { RequestLogOutcome, RequestRecord } from "@/lib/request-log/record";
 
-/** One request as the gateway saw it: becomes one RequestLog row. */
-export interface RequestRecord {
-  id: string;
-  receivedAt: Date;
-  firstTokenAt: Date | null;
-  finishedAt: Date | null;
-  clientAddress: string | null;
-  userAgent: string | null;
-  method: string;
-  endpoint: string;
-  requestedModel: string | null;
-  route: string | null;
-  routeReason: string | null;
-  backend: string | null;
-  mode: string | null;
-  stream: boolean;
-  status: number | null;
-  outcome: RequestOutcome;
-  errorCode: string | null;
-  errorMessage: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  cachedTokens: number | null;
-  ttftMs: number | null;
-  durationMs: number | null;
-  queueMs: number | null;
-  finishReason: string | null;
-  attempts: number;
-  apiKeyId: string | null;
-  apiKeyName: string | null;
-  /** The serving side when the request was sent there: its GPUs' utilization, KV-cache usage and queue. */
-  gpuUtilizationPct: number | null;
-  kvCacheUsage: number | null;
-  backendQueueDepth: number | null;
-  /** Estimated energy of the backend's GPUs over the request's duration. */
-  energyWh: number | null;
-  /** The request body and the generated text, only when prompt capture is on; never headers or key material. */
-  requestBody: string | null;
-  responseBody: string | null;
-}
+// The record's fields are defined once, in lib/request-log/record.ts (the RequestLog row's field table).
+export type { RequestRecord } from "@/lib/request-log/record";
+
+/** Outcomes a request log row can end with. `open` = still running; `interrupted` = the process died first. */
+export type RequestOutcome = RequestLogOutcome;
 
 /** Where finished and still-open records go; must never block or throw (the request log writer). */
 export interface RequestRecordSink {

@@ -149,10 +149,6 @@ export function simulatorHelp(): string {
   ].join("\n");
 }
 
-function findFlag(name: string): FlagSpec | undefined {
-  return FLAGS.find((spec) => spec.flag === name || spec.aliases?.includes(name));
-}
-
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/([a-z])(\d)/g, "$1-$2");
 }

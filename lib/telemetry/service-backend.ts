@@ -1,20 +1,32 @@
+import {
+  BACKEND_CHART_FIELDS,
+  BACKEND_DERIVED_FIELDS,
+  BACKEND_GAUGE_FIELDS,
+  pickFields,
+  type BackendChartField,
+  type BackendDerivedField,
+  type BackendReadings,
+} from "./types";
 import { latencySummary, tokenThroughput, type BackendMetricsSample } from "./vllm-metrics";
 
 /** How far back the TTFT percentiles of a backend's live view look. */
 export const TTFT_WINDOW_MS = 5 * 60_000;
 
-/** One scrape of a backend with what can be derived from the scrapes before it. */
-export interface BackendTelemetry {
+/**
+ * One scrape of a backend with what can be derived from the scrapes before it: the token rates between the previous
+ * scrape and this one (`null` without a recent previous scrape), and the time to first token of the requests that got
+ * one in the last ~5 minutes (`null` when none did).
+ */
+export interface BackendTelemetry extends Pick<BackendReadings, BackendDerivedField> {
   backendId: string;
   /** Epoch ms of the scrape. */
   at: number;
   sample: BackendMetricsSample;
-  /** Between the previous scrape and this one; `null` without a recent previous scrape. */
-  promptTokensPerSecond: number | null;
-  generationTokensPerSecond: number | null;
-  /** Time to first token of the requests that got one in the last ~5 minutes; `null` when none did. */
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
+}
+
+/** What the console charts of one scrape: the scrape's gauges and what was derived from it. */
+export function backendChartReadings(point: BackendTelemetry): Pick<BackendReadings, BackendChartField> {
+  return pickFields({ ...pickFields(point.sample, BACKEND_GAUGE_FIELDS), ...pickFields(point, BACKEND_DERIVED_FIELDS) }, BACKEND_CHART_FIELDS);
 }
 
 export interface BackendDerivationInput {

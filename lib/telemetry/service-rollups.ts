@@ -1,64 +1,25 @@
 import { secondsToMs } from "./service-backend";
-import type { GpuSample } from "./types";
+import { BACKEND_GAUGE_FIELDS, GPU_SAMPLE_FIELDS, mapFields, type BackendReadings, type GpuReadings, type GpuSample } from "./types";
 import { latencySummary, tokenThroughput, type BackendMetricsSample } from "./vllm-metrics";
 
 /** One GPU averaged over a persistence window (`at` = the window's end). */
-export interface GpuRollupRow {
+export interface GpuRollupRow extends GpuReadings {
   at: Date;
   gpuIndex: number;
-  utilizationPct: number | null;
-  memoryUsedMiB: number | null;
-  memoryTotalMiB: number | null;
-  temperatureC: number | null;
-  powerDrawW: number | null;
-  powerLimitW: number | null;
-  smClockMHz: number | null;
-  fanPct: number | null;
 }
 
 /** One backend over a persistence window: gauges averaged, rates and TTFT percentiles over the whole window. */
-export interface BackendRollupRow {
+export interface BackendRollupRow extends Omit<BackendReadings, "inFlight"> {
   at: Date;
   backendId: string;
-  running: number | null;
-  waiting: number | null;
-  kvCacheUsage: number | null;
-  promptTokensPerSecond: number | null;
-  generationTokensPerSecond: number | null;
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
   /** Gateway-side concurrency; the telemetry service does not know it. */
   inFlight: null;
 }
 
-const GPU_FIELDS = [
-  "utilizationPct",
-  "memoryUsedMiB",
-  "memoryTotalMiB",
-  "temperatureC",
-  "powerDrawW",
-  "powerLimitW",
-  "smClockMHz",
-  "fanPct",
-] as const;
-
 /** Averages one GPU's samples of a window; a field no sample reported stays `null`. `null` for an empty window. */
 export function gpuRollupRow(gpuIndex: number, samples: readonly GpuSample[], at: Date): GpuRollupRow | null {
   if (samples.length === 0) return null;
-  const row: GpuRollupRow = {
-    at,
-    gpuIndex,
-    utilizationPct: null,
-    memoryUsedMiB: null,
-    memoryTotalMiB: null,
-    temperatureC: null,
-    powerDrawW: null,
-    powerLimitW: null,
-    smClockMHz: null,
-    fanPct: null,
-  };
-  for (const field of GPU_FIELDS) row[field] = mean(samples.map((sample) => sample[field]));
-  return row;
+  return { at, gpuIndex, ...mapFields(GPU_SAMPLE_FIELDS, (field) => mean(samples.map((sample) => sample[field]))) };
 }
 
 /**
@@ -81,9 +42,7 @@ export function backendRollupRow(
   return {
     at,
     backendId,
-    running: mean(window.map((sample) => sample.running)),
-    waiting: mean(window.map((sample) => sample.waiting)),
-    kvCacheUsage: mean(window.map((sample) => sample.kvCacheUsage)),
+    ...mapFields(BACKEND_GAUGE_FIELDS, (field) => mean(window.map((sample) => sample[field]))),
     promptTokensPerSecond: rates?.promptTokensPerSecond ?? null,
     generationTokensPerSecond: rates?.generationTokensPerSecond ?? null,
     ttftP50Ms: secondsToMs(latency?.ttftP50 ?? null),

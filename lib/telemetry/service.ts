@@ -2,7 +2,7 @@ import type { LabConfig } from "@/lib/config/schema";
 import type { EventBus } from "@/lib/events/bus";
 import type { SimulatedGpuLoad } from "@/lib/sim/gpus";
 import { RingBuffer } from "./ring-buffer";
-import { deriveBackendTelemetry, TTFT_WINDOW_MS, type BackendTelemetry } from "./service-backend";
+import { backendChartReadings, deriveBackendTelemetry, TTFT_WINDOW_MS, type BackendTelemetry } from "./service-backend";
 import { integrateEnergyWh } from "./service-energy";
 import {
   defaultCollectorFactories,
@@ -185,16 +185,7 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
     const windowStart = buffer.since(sample.at - TTFT_WINDOW_MS)[0]?.sample ?? null;
     const point = deriveBackendTelemetry({ backendId, sample, previous, windowStart });
     buffer.push(point);
-    options.bus.publish("backend_sample", {
-      backendId,
-      at: sample.at,
-      running: sample.running,
-      waiting: sample.waiting,
-      kvCacheUsage: sample.kvCacheUsage,
-      generationTokensPerSecond: point.generationTokensPerSecond,
-      ttftP50Ms: point.ttftP50Ms,
-      ttftP95Ms: point.ttftP95Ms,
-    });
+    options.bus.publish("backend_sample", { backendId, at: sample.at, ...backendChartReadings(point) });
   };
 
   const wantedBackends = (): Map<string, string> | null => {

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@/lib/db/client";
 import type { LabEvent, Prisma } from "@/lib/db/generated/prisma/client";
 import { deleteOlderThan, retentionCutoff } from "@/lib/db/queries/delete-older-than";
-import { clampPageSize, decodeKeysetCursor, type Page, toPage } from "@/lib/db/queries/keyset-cursor";
+import { keysetPage, type Page } from "@/lib/db/queries/keyset-cursor";
 
 // The lab's event log: what happened to backends and the lab (watchdog restarts, health changes, container
 // exits, OOMs, mode switches, config reloads), for the console's timeline and for post-mortems.
@@ -66,22 +66,13 @@ export async function listLabEvents(
   params: ListLabEventsParams = {},
   prisma: PrismaClient,
 ): Promise<Page<LabEvent>> {
-  const limit = clampPageSize(params.limit, MAX_LAB_EVENT_PAGE_SIZE);
   const where: Prisma.LabEventWhereInput[] = [];
   if (params.backendId !== undefined) where.push({ backendId: params.backendId });
   if (params.kind !== undefined) where.push({ kind: oneOrMany<string>(params.kind) });
   if (params.severity !== undefined) where.push({ severity: oneOrMany<string>(params.severity) });
   if (params.before !== undefined) where.push({ at: { lt: params.before } });
-  if (params.cursor) {
-    const after = decodeKeysetCursor(params.cursor, "number");
-    where.push({ OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] });
-  }
-  const rows = await prisma.labEvent.findMany({
-    where: { AND: where },
-    orderBy: [{ at: "desc" }, { id: "desc" }],
-    take: limit + 1,
-  });
-  return toPage(rows, limit, (row) => ({ at: row.at, id: row.id }));
+  const keys = { at: "at", idType: "number", cursor: params.cursor, limit: params.limit, maxLimit: MAX_LAB_EVENT_PAGE_SIZE } as const;
+  return keysetPage(keys, where, (query) => prisma.labEvent.findMany(query));
 }
 
 export type LabEventRetention = {

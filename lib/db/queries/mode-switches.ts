@@ -1,11 +1,6 @@
 import type { PrismaClient } from "@/lib/db/client";
 import type { ModeSwitch, ModeSwitchStep, Prisma } from "@/lib/db/generated/prisma/client";
-import {
-  clampPageSize,
-  decodeKeysetCursor,
-  type Page,
-  toPage,
-} from "@/lib/db/queries/keyset-cursor";
+import { keysetPage, type Page } from "@/lib/db/queries/keyset-cursor";
 import { BrandedError } from "@/lib/errors/branded-error";
 
 // The history of lab operations (mode switches and backend restarts) with their visible steps. The lab
@@ -159,21 +154,11 @@ export async function listModeSwitches(
   params: ListModeSwitchesParams = {},
   prisma: PrismaClient,
 ): Promise<Page<ModeSwitchWithSteps>> {
-  const limit = clampPageSize(params.limit, MAX_MODE_SWITCH_PAGE_SIZE);
   const where: Prisma.ModeSwitchWhereInput[] = [];
   if (params.kind !== undefined) where.push({ kind: params.kind });
   if (params.backendId !== undefined) where.push({ backendId: params.backendId });
-  if (params.cursor) {
-    const after = decodeKeysetCursor(params.cursor, "string");
-    where.push({ OR: [{ startedAt: { lt: after.at } }, { startedAt: after.at, id: { lt: after.id } }] });
-  }
-  const rows = await prisma.modeSwitch.findMany({
-    where: { AND: where },
-    orderBy: [{ startedAt: "desc" }, { id: "desc" }],
-    take: limit + 1,
-    include: withOrderedSteps,
-  });
-  return toPage(rows, limit, (row) => ({ at: row.startedAt, id: row.id }));
+  const keys = { at: "startedAt", idType: "string", cursor: params.cursor, limit: params.limit, maxLimit: MAX_MODE_SWITCH_PAGE_SIZE } as const;
+  return keysetPage(keys, where, (query) => prisma.modeSwitch.findMany({ ...query, include: withOrderedSteps }));
 }
 
 /** The operation in progress, if any (the newest, should a crash have left several). */

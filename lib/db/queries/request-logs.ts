@@ -1,8 +1,8 @@
 import type { PrismaClient } from "@/lib/db/client";
 import type { Prisma, RequestLog } from "@/lib/db/generated/prisma/client";
-import type { RequestLogOutcome } from "@/lib/db/request-log-writer";
 import { toDbTimestamp } from "@/lib/db/timestamps";
-import { decodeKeysetCursor, encodeKeysetCursor } from "./keyset-cursor";
+import { REQUEST_LOG_LIST_COLUMNS, type RequestLogListField, type RequestLogOutcome, type RequestRecord } from "@/lib/request-log/record";
+import { keysetPage, type Page } from "./keyset-cursor";
 
 export type { RequestLog };
 
@@ -32,7 +32,7 @@ export type ListRequestLogsParams = {
   filters?: RequestLogFilters;
 };
 
-export type RequestLogPage = { rows: RequestLog[]; nextCursor: string | null };
+export type RequestLogPage = Page<RequestLog>;
 
 const oneOrMany = <T>(value: T | T[]) => (Array.isArray(value) ? { in: value } : value);
 
@@ -52,30 +52,46 @@ function whereForFilters(filters: RequestLogFilters): Prisma.RequestLogWhereInpu
   return where;
 }
 
-/** Newest first, keyset-paginated on (receivedAt desc, id desc): stable while new rows keep arriving. */
+const pageKeys = (params: ListRequestLogsParams) =>
+  ({
+    at: "receivedAt",
+    idType: "string",
+    cursor: params.cursor,
+    limit: params.limit,
+    maxLimit: MAX_REQUEST_LOG_PAGE_SIZE,
+    defaultLimit: DEFAULT_REQUEST_LOG_PAGE_SIZE,
+  }) as const;
+
+/** Newest first, keyset-paginated on (receivedAt desc, id desc): stable while new rows keep arriving. Every column. */
 export async function listRequestLogs(
   params: ListRequestLogsParams = {},
   prisma: PrismaClient,
 ): Promise<RequestLogPage> {
-  const limit = Math.min(Math.max(Math.floor(params.limit ?? DEFAULT_REQUEST_LOG_PAGE_SIZE), 1), MAX_REQUEST_LOG_PAGE_SIZE);
-  const where = whereForFilters(params.filters ?? {});
-  if (params.cursor) {
-    const position = decodeKeysetCursor(params.cursor, "string");
-    const after = { receivedAt: position.at, id: position.id };
-    where.push({
-      OR: [{ receivedAt: { lt: after.receivedAt } }, { receivedAt: after.receivedAt, id: { lt: after.id } }],
-    });
-  }
-  const rows = await prisma.requestLog.findMany({
-    where: { AND: where },
-    orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
-    take: limit + 1,
-  });
-  const hasMore = rows.length > limit;
-  const page = hasMore ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
-  return { rows: page, nextCursor: hasMore && last ? encodeKeysetCursor({ at: last.receivedAt, id: last.id }) : null };
+  return keysetPage(pageKeys(params), whereForFilters(params.filters ?? {}), (query) => prisma.requestLog.findMany(query));
 }
+
+/** The list projection: every column but the captured bodies (large and private; the detail view shows them). */
+const listSelect = Object.fromEntries(REQUEST_LOG_LIST_COLUMNS.map((column) => [column, true])) as {
+  [K in RequestLogListField]: true;
+} satisfies Prisma.RequestLogSelect;
+
+export type RequestLogListRow = Prisma.RequestLogGetPayload<{ select: typeof listSelect }>;
+
+/** As listRequestLogs, without the captured bodies (the CSV export). */
+export async function listRequestLogRows(params: ListRequestLogsParams = {}, prisma: PrismaClient): Promise<Page<RequestLogListRow>> {
+  return keysetPage(pageKeys(params), whereForFilters(params.filters ?? {}), (query) =>
+    prisma.requestLog.findMany({ ...query, select: listSelect }),
+  );
+}
+
+// The field table (lib/request-log/record.ts) and the Prisma model describe the same row: the same fields, and each
+// record value fits its column and the reverse (the column's outcome is any string). A field added to one only fails here.
+type SameFields<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+type Fits<A, B> = [A] extends [B] ? true : false;
+type Assert<Checks extends true[]> = Checks;
+type _RequestLogTableMatchesSchema = Assert<
+  [SameFields<RequestLog, RequestRecord>, Fits<RequestRecord, RequestLog>, Fits<Omit<RequestLog, "outcome">, Omit<RequestRecord, "outcome">>]
+>;
 
 export async function getRequestLog(id: string, prisma: PrismaClient): Promise<RequestLog | null> {
   return prisma.requestLog.findUnique({ where: { id } });

@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { PrismaClient } from "@/lib/db/client";
 import { migratedTestDatabase } from "@/lib/db/test-database";
+import { GPU_SAMPLE_FIELDS } from "@/lib/telemetry/types";
 import {
   applySampleRetention,
   type BackendSampleRow,
@@ -34,16 +35,7 @@ beforeEach(async () => {
 // ---------------------------------------------------------------------------------------------------------
 // A plain-JavaScript reference for the SQL bucketing.
 
-const GPU_METRICS = [
-  "utilizationPct",
-  "memoryUsedMiB",
-  "memoryTotalMiB",
-  "temperatureC",
-  "powerDrawW",
-  "powerLimitW",
-  "smClockMHz",
-  "fanPct",
-] as const;
+const GPU_METRICS = GPU_SAMPLE_FIELDS;
 
 function average(values: Array<number | null | undefined>): number | null {
   const known = values.filter((value): value is number => typeof value === "number");

@@ -2,36 +2,24 @@ import type { PrismaClient } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/prisma/client";
 import { deleteOlderThan, retentionCutoff } from "@/lib/db/queries/delete-older-than";
 import { toDbTimestamp } from "@/lib/db/timestamps";
+import {
+  BACKEND_SAMPLE_FIELDS,
+  GPU_SAMPLE_FIELDS,
+  mapFields,
+  type BackendReadings,
+  type BackendSampleField,
+  type GpuReadings,
+  type GpuSampleField,
+} from "@/lib/telemetry/types";
 
 // Downsampled telemetry history (the telemetry service persists one averaged row per GPU / backend every few
 // seconds) and the bucketed series the console's history charts are drawn from. Bucketing happens in SQL so
 // a chart of a week never ships every row to the server.
 
-export type GpuSampleRow = {
-  at: Date;
-  gpuIndex: number;
-  utilizationPct?: number | null;
-  memoryUsedMiB?: number | null;
-  memoryTotalMiB?: number | null;
-  temperatureC?: number | null;
-  powerDrawW?: number | null;
-  powerLimitW?: number | null;
-  smClockMHz?: number | null;
-  fanPct?: number | null;
-};
+/** A reading left out is unknown (stored as null). */
+export type GpuSampleRow = { at: Date; gpuIndex: number } & Partial<GpuReadings>;
 
-export type BackendSampleRow = {
-  at: Date;
-  backendId: string;
-  running?: number | null;
-  waiting?: number | null;
-  kvCacheUsage?: number | null;
-  promptTokensPerSecond?: number | null;
-  generationTokensPerSecond?: number | null;
-  ttftP50Ms?: number | null;
-  ttftP95Ms?: number | null;
-  inFlight?: number | null;
-};
+export type BackendSampleRow = { at: Date; backendId: string } & Partial<BackendReadings>;
 
 // A reading that is not a finite number (an average over no samples, an exporter's NaN) is unknown: a gap in
 // the chart, never a zero, and never a reason to lose the other readings of the row.
@@ -74,31 +62,8 @@ async function insertInOneTransaction<Column extends string>(
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
-const GPU_SAMPLE_COLUMNS = [
-  "at",
-  "gpuIndex",
-  "utilizationPct",
-  "memoryUsedMiB",
-  "memoryTotalMiB",
-  "temperatureC",
-  "powerDrawW",
-  "powerLimitW",
-  "smClockMHz",
-  "fanPct",
-] as const;
-
-const BACKEND_SAMPLE_COLUMNS = [
-  "at",
-  "backendId",
-  "running",
-  "waiting",
-  "kvCacheUsage",
-  "promptTokensPerSecond",
-  "generationTokensPerSecond",
-  "ttftP50Ms",
-  "ttftP95Ms",
-  "inFlight",
-] as const;
+const GPU_SAMPLE_COLUMNS = ["at", "gpuIndex", ...GPU_SAMPLE_FIELDS] as const;
+const BACKEND_SAMPLE_COLUMNS = ["at", "backendId", ...BACKEND_SAMPLE_FIELDS] as const;
 
 /** Inserts GPU samples in one transaction (all or nothing); returns how many were written. */
 export async function insertGpuSamples(
@@ -109,14 +74,7 @@ export async function insertGpuSamples(
   const values = rows.map((row) => ({
     at: toDbTimestamp(row.at),
     gpuIndex: wholeNumber(row.gpuIndex, "gpuIndex"),
-    utilizationPct: reading(row.utilizationPct),
-    memoryUsedMiB: reading(row.memoryUsedMiB),
-    memoryTotalMiB: reading(row.memoryTotalMiB),
-    temperatureC: reading(row.temperatureC),
-    powerDrawW: reading(row.powerDrawW),
-    powerLimitW: reading(row.powerLimitW),
-    smClockMHz: reading(row.smClockMHz),
-    fanPct: reading(row.fanPct),
+    ...mapFields(GPU_SAMPLE_FIELDS, (field) => reading(row[field])),
   }));
   return insertInOneTransaction(prisma, "GpuSample", GPU_SAMPLE_COLUMNS, values);
 }
@@ -129,14 +87,8 @@ export async function insertBackendSamples(
   const values = rows.map((row) => ({
     at: toDbTimestamp(row.at),
     backendId: row.backendId,
-    running: reading(row.running),
-    waiting: reading(row.waiting),
-    kvCacheUsage: reading(row.kvCacheUsage),
-    promptTokensPerSecond: reading(row.promptTokensPerSecond),
-    generationTokensPerSecond: reading(row.generationTokensPerSecond),
-    ttftP50Ms: reading(row.ttftP50Ms),
-    ttftP95Ms: reading(row.ttftP95Ms),
-    inFlight: integerReading(row.inFlight),
+    // inFlight is an INTEGER column: a count of requests.
+    ...mapFields(BACKEND_SAMPLE_FIELDS, (field) => (field === "inFlight" ? integerReading(row[field]) : reading(row[field]))),
   }));
   return insertInOneTransaction(prisma, "BackendSample", BACKEND_SAMPLE_COLUMNS, values);
 }
@@ -160,35 +112,22 @@ type BucketBase = {
   samples: number;
 };
 
+// The peaks charts need besides the averages: the peak's name -> the reading it is the maximum of.
+const GPU_PEAKS = { peakUtilizationPct: "utilizationPct", peakPowerDrawW: "powerDrawW" } as const satisfies Record<string, GpuSampleField>;
+const BACKEND_PEAKS = {
+  peakRunning: "running",
+  peakWaiting: "waiting",
+  peakKvCacheUsage: "kvCacheUsage",
+} as const satisfies Record<string, BackendSampleField>;
+
+type Peaks<Table> = { [K in keyof Table]: number | null };
+
 /** Averages over the bucket (null when no sample in it had that reading), plus the peaks charts need. */
-export type GpuHistoryBucket = BucketBase & {
-  utilizationPct: number | null;
-  peakUtilizationPct: number | null;
-  memoryUsedMiB: number | null;
-  memoryTotalMiB: number | null;
-  temperatureC: number | null;
-  powerDrawW: number | null;
-  peakPowerDrawW: number | null;
-  powerLimitW: number | null;
-  smClockMHz: number | null;
-  fanPct: number | null;
-};
+export type GpuHistoryBucket = BucketBase & GpuReadings & Peaks<typeof GPU_PEAKS>;
 
 export type GpuHistory = { gpuIndex: number; buckets: GpuHistoryBucket[] };
 
-export type BackendHistoryBucket = BucketBase & {
-  running: number | null;
-  peakRunning: number | null;
-  waiting: number | null;
-  peakWaiting: number | null;
-  kvCacheUsage: number | null;
-  peakKvCacheUsage: number | null;
-  promptTokensPerSecond: number | null;
-  generationTokensPerSecond: number | null;
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
-  inFlight: number | null;
-};
+export type BackendHistoryBucket = BucketBase & BackendReadings & Peaks<typeof BACKEND_PEAKS>;
 
 /** Integer milliseconds since the epoch, from the stored ISO text ("…T12:00:00.123+00:00"). */
 const EPOCH_MS = Prisma.sql`CAST(round(unixepoch("at", 'subsec') * 1000) AS INTEGER)`;
@@ -209,42 +148,40 @@ function checkWindow(window: HistoryWindow): { from: string; to: string; bucketM
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
-type GpuBucketSqlRow = {
-  gpuIndex: unknown;
-  bucket: unknown;
-  samples: unknown;
-  utilizationPct: unknown;
-  peakUtilizationPct: unknown;
-  memoryUsedMiB: unknown;
-  memoryTotalMiB: unknown;
-  temperatureC: unknown;
-  powerDrawW: unknown;
-  peakPowerDrawW: unknown;
-  powerLimitW: unknown;
-  smClockMHz: unknown;
-  fanPct: unknown;
-};
+/** `AVG` of every reading and `MAX` of the peaked ones, each aliased to its bucket field. */
+function aggregates(fields: readonly string[], peaks: Record<string, string>): Prisma.Sql {
+  const columns = [
+    ...fields.map((field) => `AVG("${field}") AS "${field}"`),
+    ...Object.entries(peaks).map(([peak, field]) => `MAX("${field}") AS "${peak}"`),
+  ];
+  return Prisma.raw(columns.join(",\n      ")); // field names from the constant lists above, never from input
+}
+
+type SqlRow<Field extends string> = Record<"bucket" | "samples" | Field, unknown>;
+
+/** A bucket from its SQL row: the start, the sample count, every average and peak. */
+function toBucket<Field extends string>(
+  row: SqlRow<Field>,
+  bucketMs: number,
+  fields: readonly Field[],
+): BucketBase & Record<Field, number | null> {
+  return { start: new Date(num(row.bucket) * bucketMs), samples: num(row.samples), ...mapFields(fields, (field) => numOrNull(row[field])) };
+}
+
+const GPU_BUCKET_FIELDS = [...GPU_SAMPLE_FIELDS, ...(Object.keys(GPU_PEAKS) as (keyof typeof GPU_PEAKS)[])];
+const BACKEND_BUCKET_FIELDS = [...BACKEND_SAMPLE_FIELDS, ...(Object.keys(BACKEND_PEAKS) as (keyof typeof BACKEND_PEAKS)[])];
 
 /** Per GPU (by index), the window's time buckets in time order; buckets without samples are absent. */
 export async function listGpuHistory(window: HistoryWindow, prisma: PrismaClient): Promise<GpuHistory[]> {
   const checked = checkWindow(window);
   if (!checked) return [];
   // Integer division of two INTEGERs truncates, which is floor for post-1970 instants.
-  const rows = await prisma.$queryRaw<GpuBucketSqlRow[]>`
+  const rows = await prisma.$queryRaw<(SqlRow<(typeof GPU_BUCKET_FIELDS)[number]> & { gpuIndex: unknown })[]>`
     SELECT
       "gpuIndex" AS "gpuIndex",
       ${EPOCH_MS} / CAST(${checked.bucketMs} AS INTEGER) AS "bucket",
       COUNT(*) AS "samples",
-      AVG("utilizationPct") AS "utilizationPct",
-      MAX("utilizationPct") AS "peakUtilizationPct",
-      AVG("memoryUsedMiB") AS "memoryUsedMiB",
-      AVG("memoryTotalMiB") AS "memoryTotalMiB",
-      AVG("temperatureC") AS "temperatureC",
-      AVG("powerDrawW") AS "powerDrawW",
-      MAX("powerDrawW") AS "peakPowerDrawW",
-      AVG("powerLimitW") AS "powerLimitW",
-      AVG("smClockMHz") AS "smClockMHz",
-      AVG("fanPct") AS "fanPct"
+      ${aggregates(GPU_SAMPLE_FIELDS, GPU_PEAKS)}
     FROM "GpuSample"
     WHERE "at" >= ${checked.from} AND "at" < ${checked.to}
     GROUP BY "gpuIndex", "bucket"
@@ -255,39 +192,10 @@ export async function listGpuHistory(window: HistoryWindow, prisma: PrismaClient
     const gpuIndex = num(row.gpuIndex);
     let buckets = byGpu.get(gpuIndex);
     if (!buckets) byGpu.set(gpuIndex, (buckets = []));
-    buckets.push({
-      start: new Date(num(row.bucket) * checked.bucketMs),
-      samples: num(row.samples),
-      utilizationPct: numOrNull(row.utilizationPct),
-      peakUtilizationPct: numOrNull(row.peakUtilizationPct),
-      memoryUsedMiB: numOrNull(row.memoryUsedMiB),
-      memoryTotalMiB: numOrNull(row.memoryTotalMiB),
-      temperatureC: numOrNull(row.temperatureC),
-      powerDrawW: numOrNull(row.powerDrawW),
-      peakPowerDrawW: numOrNull(row.peakPowerDrawW),
-      powerLimitW: numOrNull(row.powerLimitW),
-      smClockMHz: numOrNull(row.smClockMHz),
-      fanPct: numOrNull(row.fanPct),
-    });
+    buckets.push(toBucket(row, checked.bucketMs, GPU_BUCKET_FIELDS));
   }
   return [...byGpu].map(([gpuIndex, buckets]) => ({ gpuIndex, buckets }));
 }
-
-type BackendBucketSqlRow = {
-  bucket: unknown;
-  samples: unknown;
-  running: unknown;
-  peakRunning: unknown;
-  waiting: unknown;
-  peakWaiting: unknown;
-  kvCacheUsage: unknown;
-  peakKvCacheUsage: unknown;
-  promptTokensPerSecond: unknown;
-  generationTokensPerSecond: unknown;
-  ttftP50Ms: unknown;
-  ttftP95Ms: unknown;
-  inFlight: unknown;
-};
 
 /** One backend's time buckets over the window, in time order; buckets without samples are absent. */
 export async function listBackendHistory(
@@ -296,40 +204,16 @@ export async function listBackendHistory(
 ): Promise<BackendHistoryBucket[]> {
   const checked = checkWindow(params);
   if (!checked) return [];
-  const rows = await prisma.$queryRaw<BackendBucketSqlRow[]>`
+  const rows = await prisma.$queryRaw<SqlRow<(typeof BACKEND_BUCKET_FIELDS)[number]>[]>`
     SELECT
       ${EPOCH_MS} / CAST(${checked.bucketMs} AS INTEGER) AS "bucket",
       COUNT(*) AS "samples",
-      AVG("running") AS "running",
-      MAX("running") AS "peakRunning",
-      AVG("waiting") AS "waiting",
-      MAX("waiting") AS "peakWaiting",
-      AVG("kvCacheUsage") AS "kvCacheUsage",
-      MAX("kvCacheUsage") AS "peakKvCacheUsage",
-      AVG("promptTokensPerSecond") AS "promptTokensPerSecond",
-      AVG("generationTokensPerSecond") AS "generationTokensPerSecond",
-      AVG("ttftP50Ms") AS "ttftP50Ms",
-      AVG("ttftP95Ms") AS "ttftP95Ms",
-      AVG("inFlight") AS "inFlight"
+      ${aggregates(BACKEND_SAMPLE_FIELDS, BACKEND_PEAKS)}
     FROM "BackendSample"
     WHERE "backendId" = ${params.backendId} AND "at" >= ${checked.from} AND "at" < ${checked.to}
     GROUP BY "bucket"
     ORDER BY "bucket"`;
-  return rows.map((row) => ({
-    start: new Date(num(row.bucket) * checked.bucketMs),
-    samples: num(row.samples),
-    running: numOrNull(row.running),
-    peakRunning: numOrNull(row.peakRunning),
-    waiting: numOrNull(row.waiting),
-    peakWaiting: numOrNull(row.peakWaiting),
-    kvCacheUsage: numOrNull(row.kvCacheUsage),
-    peakKvCacheUsage: numOrNull(row.peakKvCacheUsage),
-    promptTokensPerSecond: numOrNull(row.promptTokensPerSecond),
-    generationTokensPerSecond: numOrNull(row.generationTokensPerSecond),
-    ttftP50Ms: numOrNull(row.ttftP50Ms),
-    ttftP95Ms: numOrNull(row.ttftP95Ms),
-    inFlight: numOrNull(row.inFlight),
-  }));
+  return rows.map((row) => toBucket(row, checked.bucketMs, BACKEND_BUCKET_FIELDS));
 }
 
 export type SampleRetention = {

@@ -1,0 +1,132 @@
+// The request-log record, defined once: every field of a RequestLog row, in table order, with its type. The gateway's
+// RequestRecord, the writer's entry, columns and row conversion, the list projection, the CSV columns and the record
+// a request starts from are all derived from this table. It must describe the same row as the RequestLog model in
+// prisma/schema.prisma (lib/db/queries/request-logs.ts checks that at compile time).
+//
+// A leaf module (no imports), so the gateway, lib/db and lib/api can all depend on it.
+
+/** Outcomes a request log row can end with. "open": accepted and still running; "interrupted": the process died first. */
+export const REQUEST_LOG_OUTCOMES = [
+  "open",
+  "served",
+  "client_abort",
+  "upstream_error",
+  "timeout",
+  "rejected",
+  "bad_request",
+  "interrupted",
+] as const;
+
+export type RequestLogOutcome = (typeof REQUEST_LOG_OUTCOMES)[number];
+
+type FieldValues = {
+  string: string;
+  date: Date;
+  boolean: boolean;
+  number: number;
+  /** A telemetry reading: best effort, so a NaN or an Infinity is stored as unknown (null). */
+  reading: number;
+  outcome: RequestLogOutcome;
+};
+
+export type RequestLogFieldSpec = {
+  type: keyof FieldValues;
+  /** The column may be null: a new record starts with null, a writer entry may leave it out. */
+  nullable?: true;
+  /** What a new record starts with (non-nullable fields; without it the request's creator gives the value). */
+  start?: FieldValues[keyof FieldValues];
+  /** What the writer stores when an entry leaves the field out (the column's default). */
+  default?: FieldValues[keyof FieldValues];
+  /** A captured body: large and private, so lists and the CSV export leave it out (the detail view shows it). */
+  captured?: true;
+};
+
+/** Every RequestLog column, in table order, with its type. */
+export const REQUEST_LOG_FIELDS = {
+  /** The request id (also sent to the client as x-request-id). */
+  id: { type: "string" },
+  receivedAt: { type: "date" },
+  firstTokenAt: { type: "date", nullable: true },
+  finishedAt: { type: "date", nullable: true },
+  clientAddress: { type: "string", nullable: true },
+  userAgent: { type: "string", nullable: true },
+  method: { type: "string" },
+  /** e.g. "/v1/chat/completions" */
+  endpoint: { type: "string" },
+  requestedModel: { type: "string", nullable: true },
+  route: { type: "string", nullable: true },
+  routeReason: { type: "string", nullable: true },
+  backend: { type: "string", nullable: true },
+  mode: { type: "string", nullable: true },
+  stream: { type: "boolean", start: false },
+  /** HTTP status sent to the client. */
+  status: { type: "number", nullable: true },
+  outcome: { type: "outcome", start: "open" },
+  errorCode: { type: "string", nullable: true },
+  errorMessage: { type: "string", nullable: true },
+  promptTokens: { type: "number", nullable: true },
+  completionTokens: { type: "number", nullable: true },
+  cachedTokens: { type: "number", nullable: true },
+  ttftMs: { type: "number", nullable: true },
+  durationMs: { type: "number", nullable: true },
+  queueMs: { type: "number", nullable: true },
+  finishReason: { type: "string", nullable: true },
+  /** Backends tried (retries before the first byte count): a request starts with none, a logged entry defaults to 1. */
+  attempts: { type: "number", start: 0, default: 1 },
+  apiKeyId: { type: "string", nullable: true },
+  apiKeyName: { type: "string", nullable: true },
+  /** The serving GPUs' average utilization when the request was accepted (telemetry; null when unknown). */
+  gpuUtilizationPct: { type: "reading", nullable: true },
+  /** The backend's KV-cache usage (0..1) when the request was accepted. */
+  kvCacheUsage: { type: "reading", nullable: true },
+  /** Requests waiting in the backend's own queue (vLLM num_requests_waiting) when the request was accepted. */
+  backendQueueDepth: { type: "reading", nullable: true },
+  /** Estimated energy of the serving GPUs over the request's duration. */
+  energyWh: { type: "reading", nullable: true },
+  /** The request body as sent, when prompt capture is on (globally or for the key), cut at the capture limit; never headers or key material. */
+  requestBody: { type: "string", nullable: true, captured: true },
+  /** The generated text (or the response body), when prompt capture is on, cut at the capture limit. */
+  responseBody: { type: "string", nullable: true, captured: true },
+} as const satisfies Record<string, RequestLogFieldSpec>;
+
+type Fields = typeof REQUEST_LOG_FIELDS;
+export type RequestLogField = keyof Fields;
+type FieldsWhere<Condition> = { [K in RequestLogField]: Fields[K] extends Condition ? K : never }[RequestLogField];
+
+/** The captured bodies. */
+export type CapturedBodyField = FieldsWhere<{ captured: true }>;
+/** Every field but the captured bodies: what lists and the CSV export show. */
+export type RequestLogListField = Exclude<RequestLogField, CapturedBodyField>;
+
+/** One request as the gateway saw it: becomes one RequestLog row. */
+export type RequestRecord = {
+  -readonly [K in RequestLogField]: FieldValues[Fields[K]["type"]] | (Fields[K] extends { nullable: true } ? null : never);
+};
+
+type OptionalInEntry = FieldsWhere<{ nullable: true } | { default: unknown }>;
+/** One request as it is handed to the writer: nullable fields and fields with a default may be left out. */
+export type RequestLogEntry = Pick<RequestRecord, Exclude<RequestLogField, OptionalInEntry>> &
+  Partial<Pick<RequestRecord, OptionalInEntry>>;
+
+type OptionalAtStart = FieldsWhere<{ nullable: true } | { start: unknown }>;
+/** What the creator of a record gives: the non-nullable fields without a start value, and any others it knows. */
+export type RequestRecordStart = Pick<RequestRecord, Exclude<RequestLogField, OptionalAtStart>> &
+  Partial<Pick<RequestRecord, OptionalAtStart>>;
+
+/** Every RequestLog column, in table order. */
+export const REQUEST_LOG_COLUMNS = Object.keys(REQUEST_LOG_FIELDS) as readonly RequestLogField[];
+
+/** Every column but the captured bodies, in table order. */
+export const REQUEST_LOG_LIST_COLUMNS: readonly RequestLogListField[] = REQUEST_LOG_COLUMNS.filter(
+  (field): field is RequestLogListField => !("captured" in REQUEST_LOG_FIELDS[field]),
+);
+
+/** A new record: the given fields, the start value of the others, null where there is none. */
+export function startRequestRecord(given: RequestRecordStart): RequestRecord {
+  const record: Partial<Record<RequestLogField, unknown>> = {};
+  for (const field of REQUEST_LOG_COLUMNS) {
+    const spec: RequestLogFieldSpec = REQUEST_LOG_FIELDS[field];
+    record[field] = field in given ? given[field] : (spec.start ?? null);
+  }
+  return record as RequestRecord;
+}
