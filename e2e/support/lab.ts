@@ -1,35 +1,12 @@
 import { expect, type APIRequestContext, type Response } from "@playwright/test";
+import type { ModeSwitchJson } from "@/lib/api/lab";
 
 // What the lab recorded and announced, read from the admin API and its event stream. The specs assert on these
 // instead of on what the page happened to render at some instant: a step that takes 20 ms is recorded and
 // announced like one that takes 2 s, but a DOM sampler may never see it running.
 
-/** One step of a recorded operation, as GET /api/modes/switches/{id} returns it. */
-export interface RecordedStep {
-  position: number;
-  name: string;
-  status: string;
-  detail: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-/** A recorded lab operation (mode switch or restart), as GET /api/modes/switches/{id} returns it. */
-export interface RecordedOperation {
-  id: string;
-  kind: "mode_switch" | "restart";
-  fromMode: string | null;
-  toMode: string | null;
-  backendId: string | null;
-  requestedBy: string;
-  status: string;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  steps: RecordedStep[];
-}
+/** A recorded lab operation (mode switch or restart) with its steps, as GET /api/modes/switches/{id} returns it. */
+export type RecordedOperation = ModeSwitchJson;
 
 export const MODE_SWITCH_STEPS = ["stop_admitting", "drain", "stop_containers", "wait_gpu_memory", "start_containers", "wait_ready", "switch_routing"];
 export const RESTART_STEPS = ["stop_admitting", "drain", "stop_containers", "wait_gpu_memory", "start_containers", "wait_ready", "resume_admitting"];

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { startAppHarness, type AppHarness, type AppHarnessOptions } from "@/lib/testing/app-harness";
+import { doorsOnlyLabYaml, startAppHarness, type AppHarness, type AppHarnessOptions } from "@/lib/testing/app-harness";
 
 /**
  * Console sign-in over real HTTP: a Switchyard from the production factory with a password and a token, the
@@ -12,20 +12,9 @@ const TOKEN = "test-admin-token-0123456789abcdef";
 
 let app: AppHarness;
 
-/** A lab without backends to speak of: these tests are about the console's door. */
-const quietLab = () => `
-runtime: none
-gpuTelemetry: none
-auth: open
-backends:
-  small: { url: "http://127.0.0.1:9", servedModel: small }
-modes:
-  standard: { backends: [small], default: true }
-`;
-
 async function restart(adminSecrets: AppHarnessOptions["adminSecrets"]): Promise<void> {
   await app?.close();
-  app = await startAppHarness({ yaml: quietLab, adminSecrets });
+  app = await startAppHarness({ yaml: () => doorsOnlyLabYaml("open"), adminSecrets });
 }
 
 beforeEach(() => restart({ password: PASSWORD, token: TOKEN, passwordParams: { N: 1024, r: 8, p: 1 } }));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
+import { doorsOnlyLabYaml, startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
 import type { ApiKeyView, CreatedApiKey } from "./keys";
 
 /** The keys admin API over real HTTP (the production factory, real route files, temp SQLite), and what its keys do at the gateway. */
@@ -10,19 +10,8 @@ const TOKEN = "test-admin-token-0123456789abcdef";
 let app: AppHarness;
 let cookie: string;
 
-/** A lab with one external backend that is not running: the gateway still authenticates every request. */
-const keysLab = () => `
-runtime: none
-gpuTelemetry: none
-auth: keys
-backends:
-  small: { url: "http://127.0.0.1:9", servedModel: small }
-modes:
-  standard: { backends: [small], default: true }
-`;
-
 beforeAll(async () => {
-  app = await startAppHarness({ yaml: keysLab, adminSecrets: { password: PASSWORD, token: TOKEN, passwordParams: { N: 1024, r: 8, p: 1 } } });
+  app = await startAppHarness({ yaml: () => doorsOnlyLabYaml("keys"), adminSecrets: { password: PASSWORD, token: TOKEN, passwordParams: { N: 1024, r: 8, p: 1 } } });
   const login = await fetch(`${app.url}/api/auth/login`, { method: "POST", headers: { origin: app.url }, body: JSON.stringify({ password: PASSWORD }) });
   cookie = login.headers.getSetCookie()[0]?.split(";")[0] ?? "";
 });

@@ -1,7 +1,6 @@
 import type { z } from "zod";
 import { getSwitchyard } from "@/lib/app/instance";
 import type { Switchyard } from "@/lib/app/switchyard";
-import type { AdminVia } from "@/lib/auth/origin";
 import { ApiError, apiErrorResponse, toApiError, WithStatus, type ApiEnvelope } from "./envelope";
 
 /** What Next.js hands a route handler: the dynamic segments, already percent-decoded once. */
@@ -15,8 +14,6 @@ export interface ApiRouteContext<Params, Query, Body> {
   params: Params;
   query: Query;
   body: Body;
-  /** How the caller was let in; null on public routes. */
-  admin: { via: AdminVia } | null;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -50,11 +47,11 @@ export function apiRoute<P extends z.ZodType | undefined = undefined, Q extends 
   return async (request, context) => {
     try {
       const switchyard = await getSwitchyard();
-      const admin = spec.access === "public" ? null : await switchyard.adminAuth.require(request);
+      if (spec.access !== "public") await switchyard.adminAuth.require(request);
       const params = (spec.params ? spec.params.parse((await context?.params) ?? {}) : undefined) as Parsed<P>;
       const query = (spec.query ? spec.query.parse(Object.fromEntries(new URL(request.url).searchParams)) : undefined) as Parsed<Q>;
       const body = (spec.body ? spec.body.parse(await readJsonBody(request)) : undefined) as Parsed<B>;
-      const result = await handler({ request, switchyard, params, query, body, admin });
+      const result = await handler({ request, switchyard, params, query, body });
       if (result instanceof Response) return result;
       const { status, data, extraHeaders } = result instanceof WithStatus ? { status: result.status, data: result.data, extraHeaders: result.headers } : { status: 200, data: result, extraHeaders: {} };
       const shaped = spec.response ? spec.response.parse(data) : data;

@@ -63,6 +63,19 @@ export interface AppHarnessOptions {
   adminSecrets?: SwitchyardOptions["adminSecrets"];
 }
 
+/** A lab with one external backend that is not running: for tests about the doors (sign-in, keys), not the lab. */
+export function doorsOnlyLabYaml(auth: "open" | "keys"): string {
+  return `
+runtime: none
+gpuTelemetry: none
+auth: ${auth}
+backends:
+  small: { url: "http://127.0.0.1:9", servedModel: small }
+modes:
+  standard: { backends: [small], default: true }
+`;
+}
+
 /**
  * The whole application over real HTTP without a Next.js build: the Switchyard built by the production factory
  * (simulator processes, SQLite in a temp folder), provided as in production, and the real route files served by
