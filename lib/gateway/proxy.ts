@@ -10,7 +10,7 @@ import type { RequestRecord } from "./request-record";
 import { round } from "./request-context";
 import { describeChoice, type LabView, type RoutePlan } from "./route-plan";
 import { SseEventSplitter } from "./sse";
-import { describeUpstreamError, isConnectFailure, type UpstreamPools } from "./upstream";
+import { describeUpstreamError, isNotSentFailure, type UpstreamPools } from "./upstream";
 
 export interface ProxyDeps {
   config: LabConfig;
@@ -39,8 +39,9 @@ export interface ProxyRequest {
 const encoder = new TextEncoder();
 
 /**
- * Sends the request to the first candidate that accepts a connection. A connection-level failure moves on to
- * the next candidate; nothing has reached the client yet at that point. Anything after that is final.
+ * Sends the request to the first candidate that accepts a connection. A failure before the request was sent
+ * (refused, unresolvable, connect timeout) moves on to the next candidate; anything after that is final, a reset
+ * mid-request included, because the backend may already be running the prompt.
  */
 export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan: RoutePlan, request: ProxyRequest): Promise<Response> {
   const failed: { id: string; why: string }[] = [];
@@ -103,8 +104,11 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
         ctx.record.backend = backendId;
         throw timeoutError();
       }
-      if (!isConnectFailure(error)) {
+      if (!isNotSentFailure(error)) {
+        // It may have been sent (a reset mid-request): the prompt may be running, so it is not tried elsewhere.
         forgetClient();
+        ctx.record.backend = backendId;
+        deps.lab.recordTraffic(backendId, false, describeUpstreamError(error));
         throw new GatewayError("upstream_error", `Backend ${backendId} failed: ${describeUpstreamError(error)}`);
       }
       deps.lab.markUnreachable(backendId, describeUpstreamError(error));

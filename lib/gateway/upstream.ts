@@ -31,26 +31,17 @@ export class UpstreamPools {
   }
 }
 
-const connectFailureCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-]);
-
 /**
- * True when the upstream never produced a response: nothing reached the client yet, so another candidate
- * may be tried. Applies only to errors raised before response headers arrived.
+ * Failures that happen before the request leaves: no connection was made, so the backend never saw the prompt.
+ * Resets and closed sockets are not here: they can come after the body was written, when vLLM may already be
+ * generating, and trying the next candidate would run the prompt twice.
  */
-export function isConnectFailure(error: unknown): boolean {
+const notSentCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** True when the request never reached the upstream, so another candidate may be tried. */
+export function isNotSentFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && connectFailureCodes.has(code);
+  return typeof code === "string" && notSentCodes.has(code);
 }
 
 export function describeUpstreamError(error: unknown): string {
