@@ -15,6 +15,8 @@ const envSchema = z.object({
   SWITCHYARD_DB: z.string().min(1).default("data/switchyard.db"),
   /** `off` disables the request log (benchmarks measure its cost); anything else keeps it on. */
   SWITCHYARD_REQUEST_LOG: z.enum(["on", "off"]).default("on"),
+  /** `on` serves POST /noop, the benchmark's framework ceiling; off (404) everywhere else. */
+  SWITCHYARD_BENCH_NOOP: z.enum(["on", "off"]).default("off"),
   /** The Docker Engine API for `runtime: docker`: unix:///var/run/docker.sock (default) or tcp://host:port (a socket proxy). */
   DOCKER_HOST: z.string().min(1).optional(),
   /** Console password (sign-in). Unset together with SWITCHYARD_ADMIN_TOKEN: the console is open. */

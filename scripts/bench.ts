@@ -138,7 +138,7 @@ async function runPhase(requestLog: "on" | "off", ctx: { root: string; sim: Simu
   const { root, sim, configFile, tmp, settings, janitor } = ctx;
   const dbFile = path.join(tmp, `switchyard-log-${requestLog}.db`);
   const profileDir = path.join(root, ".tmp", "bench", "profiles", `log-${requestLog}`);
-  const env: Record<string, string> = { SWITCHYARD_CONFIG: configFile, SWITCHYARD_DB: dbFile, SWITCHYARD_REQUEST_LOG: requestLog };
+  const env: Record<string, string> = { SWITCHYARD_CONFIG: configFile, SWITCHYARD_DB: dbFile, SWITCHYARD_REQUEST_LOG: requestLog, SWITCHYARD_BENCH_NOOP: "on" };
   const nodeArgs: string[] = [];
   if (settings.profile) {
     rmSync(profileDir, { recursive: true, force: true });

@@ -243,4 +243,9 @@ describe("routes and history", () => {
       expect(response.body.error?.message, path).toContain('unknown backend "%"');
     }
   });
+
+  test("the benchmark's POST /noop is not served outside the benchmark (404, body unread)", async () => {
+    const response = await fetch(`${app.url}/noop`, { method: "POST", body: "x".repeat(1024 * 1024) });
+    expect(response.status).toBe(404);
+  });
 });

@@ -1,7 +1,19 @@
-const body = JSON.stringify({ id: "noop", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] });
+import { getEnv } from "@/lib/env";
 
-/** Reads the request body and answers a fixed completion-sized JSON: what Next.js costs with no gateway work. */
+const body = JSON.stringify({ id: "noop", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] });
+/** Completion-sized requests are what the benchmark sends; anything larger is refused unread. */
+const MAX_NOOP_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads the request body and answers a fixed completion-sized JSON: what Next.js costs with no gateway work.
+ * Only `npm run bench` needs it, so it answers 404 unless SWITCHYARD_BENCH_NOOP=on.
+ */
 export async function noopRoute(request: Request): Promise<Response> {
-  await request.arrayBuffer();
+  if (getEnv().SWITCHYARD_BENCH_NOOP !== "on") return new Response(null, { status: 404 });
+  let size = 0;
+  for await (const chunk of (request.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_NOOP_BODY_BYTES) return new Response(null, { status: 413, headers: { connection: "close" } });
+  }
   return new Response(body, { headers: { "content-type": "application/json" } });
 }
