@@ -86,3 +86,39 @@ describe("parseLabConfig", () => {
     expect(() => parseLabConfig(minimal.replace("[a]", "[zz]"), "lab.yaml")).toThrow(/lab\.yaml.*\n.*line 6 \(modes\.only\.backends\.0\)/);
   });
 });
+
+describe("no silent simulation: a config for real hardware must say how to reach it", () => {
+  const realLab = (top: string, backend = "container: vllm-7b") => `
+${top}
+backends:
+  a: { url: http://127.0.0.1:9001, servedModel: model-a, ${backend} }
+modes:
+  only: { backends: [a] }
+`;
+
+  test("a container without `runtime` is refused on the container's line", () => {
+    const issues = issuesOf(realLab("gpuTelemetry: none"));
+    expect(issues).toEqual([expect.objectContaining({ line: 4, path: "backends.a.container", message: expect.stringContaining("set `runtime: docker`") })]);
+  });
+
+  test.each([
+    ["dcgmUrl: http://127.0.0.1:9400/metrics", "telemetry.dcgmUrl", "gpuTelemetry: dcgm"],
+    ["nvidiaSmiPath: /usr/bin/nvidia-smi", "telemetry.nvidiaSmiPath", "gpuTelemetry: nvidia-smi"],
+  ])("a telemetry source (%s) without `gpuTelemetry` is refused on its line", (setting, where, fix) => {
+    const issues = issuesOf(realLab(`runtime: none\ntelemetry:\n  ${setting}`, "kind: chat"));
+    expect(issues).toEqual([expect.objectContaining({ line: 4, path: where, message: expect.stringContaining(fix) })]);
+  });
+
+  test.each([
+    ["runtime: docker", "runtime", 2],
+    ["runtime: docker\ngpuTelemetry: simulated", "gpuTelemetry", 3],
+  ])("`runtime: docker` with simulated GPUs is refused (%s)", (top, where, line) => {
+    expect(issuesOf(realLab(top))).toEqual([expect.objectContaining({ line, path: where, message: expect.stringContaining("invented GPU memory") })]);
+  });
+
+  test("saying so is allowed: simulators on purpose, or real containers with real telemetry", () => {
+    expect(parseLabConfig(realLab("runtime: simulated")).runtime).toBe("simulated");
+    expect(parseLabConfig(realLab("runtime: docker\ngpuTelemetry: nvidia-smi")).gpuTelemetry).toBe("nvidia-smi");
+    expect(parseLabConfig(realLab("runtime: docker\ngpuTelemetry: none")).runtime).toBe("docker");
+  });
+});

@@ -42,14 +42,58 @@ export function parseLabConfig(text: string, source = "switchyard.yaml"): LabCon
       }),
     );
   }
-  const result = labConfigSchema.safeParse(doc.toJS() ?? {});
+  const raw: unknown = doc.toJS() ?? {};
+  const result = labConfigSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(source, result.error.issues.map((issue) => placeIssue(issue, doc, lineCounter)));
   }
+  const silent = silentSimulationIssues(raw as RawLabConfig, result.data);
+  if (silent.length > 0) throw new ConfigError(source, silent.map((issue) => placeAt(issue.path, issue.message, doc, lineCounter)));
   // Names come from clients (`model`) and URLs (`/api/modes/{name}`): a lookup of "constructor" or "__proto__" must
   // find nothing, not an Object.prototype member.
   const config = result.data;
   return { ...config, backends: withoutPrototype(config.backends), modes: withoutPrototype(config.modes), routes: withoutPrototype(config.routes) };
+}
+
+interface RawLabConfig {
+  runtime?: unknown;
+  gpuTelemetry?: unknown;
+  telemetry?: { dcgmUrl?: unknown; nvidiaSmiPath?: unknown };
+  backends?: Record<string, { container?: unknown }>;
+}
+
+/**
+ * `runtime` and `gpuTelemetry` default to the simulated lab, so that the bundled demo runs as it is. A config that
+ * describes real hardware (containers, a telemetry source) must say how to reach it: left to the defaults it would
+ * start simulators on the vLLM ports and show invented GPUs, and a mode switch would wait for invented memory.
+ */
+function silentSimulationIssues(raw: RawLabConfig, config: LabConfig): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  if (raw.runtime === undefined) {
+    const withContainer = Object.entries(raw.backends ?? {}).find(([, backend]) => backend?.container !== undefined);
+    if (withContainer) {
+      issues.push({
+        path: ["backends", withContainer[0], "container"],
+        message: "a backend names a container but `runtime` is not set, so the simulated lab would run in its place: set `runtime: docker` (or `simulated` to run simulators on purpose)",
+      });
+    }
+  }
+  if (raw.gpuTelemetry === undefined) {
+    const source = raw.telemetry?.dcgmUrl !== undefined ? "dcgmUrl" : raw.telemetry?.nvidiaSmiPath !== undefined ? "nvidiaSmiPath" : null;
+    if (source) {
+      issues.push({
+        path: ["telemetry", source],
+        message: `\`telemetry.${source}\` is set but \`gpuTelemetry\` is not, so the GPUs shown would be simulated: set \`gpuTelemetry: ${source === "dcgmUrl" ? "dcgm" : "nvidia-smi"}\``,
+      });
+    }
+  }
+  if (config.runtime === "docker" && config.gpuTelemetry === "simulated") {
+    issues.push({
+      path: [raw.gpuTelemetry === undefined ? "runtime" : "gpuTelemetry"],
+      message: "`runtime: docker` with simulated GPU telemetry would wait for invented GPU memory to be released during a mode switch: set `gpuTelemetry: nvidia-smi`, `dcgm` or `none`",
+    });
+  }
+  return issues;
 }
 
 function withoutPrototype<T>(record: Record<string, T>): Record<string, T> {
@@ -60,10 +104,15 @@ function withoutPrototype<T>(record: Record<string, T>): Record<string, T> {
 function placeIssue(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigIssue {
   const path = issue.path.filter((segment): segment is string | number => typeof segment !== "symbol");
   const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys : [];
-  const offset = offsetOf(doc, unknownKeys[0] === undefined ? path : [...path, unknownKeys[0]]);
-  const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
   const message =
     unknownKeys.length > 0 ? `unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+  const issueAt = placeAt(unknownKeys[0] === undefined ? path : [...path, unknownKeys[0]], message, doc, lineCounter);
+  return { ...issueAt, path: path.join(".") };
+}
+
+function placeAt(path: (string | number)[], message: string, doc: Document, lineCounter: LineCounter): ConfigIssue {
+  const offset = offsetOf(doc, path);
+  const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
   return { line: pos?.line, column: pos?.col, path: path.join("."), message };
 }
 
