@@ -22,7 +22,7 @@ export default defineConfig([
   {
     // State shared across the process lives in the Switchyard; its one handle is lib/app/instance.ts.
     files: ["lib/**/*.{ts,tsx}", "app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}", "scripts/**/*.ts"],
-    ignores: ["lib/app/instance.ts", "lib/errors/branded-error.ts"],
+    ignores: ["lib/app/instance.ts"],
     rules: {
       "no-restricted-globals": ["error", { name: "globalThis", message: "Keep process state in the Switchyard (lib/app/switchyard.ts); its one handle is lib/app/instance.ts." }],
     },
