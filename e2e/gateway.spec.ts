@@ -148,3 +148,35 @@ test("under npm start the hot paths skip Next: chat and tokenize enter through t
   expect((await request.get("/v1/models")).status()).toBe(200);
   expect((await gatewayEntries(request)).next - after.next).toBe(1);
 });
+
+test("one set of response rules on both paths: the same security headers, the same OPTIONS answer", async ({ request }) => {
+  const fast = await request.post("/v1/chat/completions", { data: { model: "fast", messages: hello, max_tokens: 2 } });
+  const viaNext = await request.get("/v1/models");
+  for (const name of ["content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"]) {
+    expect(fast.headers()[name], name).toBeTruthy();
+    expect(fast.headers()[name], name).toBe(viaNext.headers()[name]);
+  }
+  const optionsFast = await request.fetch("/v1/chat/completions", { method: "OPTIONS" });
+  const optionsNext = await request.fetch("/v1/models", { method: "OPTIONS" });
+  expect(optionsFast.status()).toBe(optionsNext.status());
+  expect(optionsFast.status()).toBeLessThan(300);
+});
+
+test("a Host header no URL can hold is still answered by the gateway and logged, not a bare 500", async ({ baseURL }) => {
+  const { port } = new URL(baseURL!);
+  const http = await import("node:http");
+  const { status, requestId } = await new Promise<{ status: number; requestId: string }>((resolve, reject) => {
+    const body = JSON.stringify({ model: "fast", messages: hello, max_tokens: 2 });
+    const req = http.request(
+      { host: "127.0.0.1", port: Number(port), path: "/v1/chat/completions", method: "POST", headers: { host: "bad host", "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, requestId: String(res.headers["x-request-id"] ?? "") }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+  expect(status).toBe(200);
+  await expect.poll(async () => (await fetch(`${baseURL}/api/requests/${requestId}`)).status).toBe(200);
+});

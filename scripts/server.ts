@@ -10,8 +10,14 @@ import path from "node:path";
 import next from "next";
 import { sendFetchResponse, toFetchRequest } from "@/lib/app/node-http";
 import { startProcessSwitchyard } from "@/lib/app/server-start";
+import { securityHeaders } from "@/lib/auth/security-headers";
 import { getEnv } from "@/lib/env";
 import { endpointOf, isProxiedEndpoint } from "@/lib/gateway/endpoints";
+
+/** The headers next.config.ts gives every response Next sends: the fast path's answers carry the same. */
+const sharedHeaders = Object.entries(securityHeaders());
+/** Methods the gateway answers itself; anything else (OPTIONS, HEAD) gets Next's answer on both paths alike. */
+const fastPathMethods = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 async function main(): Promise<void> {
   const { PORT: port } = getEnv();
@@ -23,8 +29,9 @@ async function main(): Promise<void> {
 
   const server = http.createServer((req, res) => {
     const endpoint = endpointOf((req.url ?? "/").split("?", 1)[0] ?? "/");
-    if (!isProxiedEndpoint(endpoint)) return void handle(req, res);
+    if (!isProxiedEndpoint(endpoint) || !fastPathMethods.has(req.method ?? "")) return void handle(req, res);
     switchyard.metrics.countEntry("fast_path");
+    for (const [name, value] of sharedHeaders) res.setHeader(name, value);
     switchyard.gateway
       .handle(toFetchRequest(req, res), endpoint)
       .then((response) => sendFetchResponse(response, res))

@@ -16,13 +16,23 @@ export function toFetchRequest(req: http.IncomingMessage, res: http.ServerRespon
   }
   if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", req.socket.remoteAddress ?? "");
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+  return new Request(requestUrl(req), {
     method: req.method,
     headers,
     body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
     signal: abort.signal,
     duplex: "half",
   } as RequestInit);
+}
+
+/** The request's URL; a Host header no URL can carry falls back to localhost, so the gateway still answers and logs it. */
+function requestUrl(req: http.IncomingMessage): string {
+  const path = req.url?.startsWith("/") ? req.url : "/";
+  try {
+    return new URL(path, `http://${req.headers.host ?? "localhost"}`).href;
+  } catch {
+    return new URL(path, "http://localhost").href;
+  }
 }
 
 /** Writes a fetch Response to node's response chunk by chunk, cancelling the body if the client goes away. */
