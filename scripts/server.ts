@@ -8,7 +8,7 @@
 import http from "node:http";
 import path from "node:path";
 import next from "next";
-import { sendFetchResponse, toFetchRequest } from "@/lib/app/node-http";
+import { markPeer, sendFetchResponse, toFetchRequest } from "@/lib/app/node-http";
 import { startProcessSwitchyard } from "@/lib/app/server-start";
 import { securityHeaders } from "@/lib/auth/security-headers";
 import { getEnv } from "@/lib/env";
@@ -29,7 +29,10 @@ async function main(): Promise<void> {
 
   const server = http.createServer((req, res) => {
     const endpoint = endpointOf((req.url ?? "/").split("?", 1)[0] ?? "/");
-    if (!isProxiedEndpoint(endpoint) || !fastPathMethods.has(req.method ?? "")) return void handle(req, res);
+    if (!isProxiedEndpoint(endpoint) || !fastPathMethods.has(req.method ?? "")) {
+      markPeer(req);
+      return void handle(req, res);
+    }
     switchyard.metrics.countEntry("fast_path");
     for (const [name, value] of sharedHeaders) res.setHeader(name, value);
     switchyard.gateway

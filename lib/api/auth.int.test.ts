@@ -112,3 +112,12 @@ test("with no password and no token configured the console is open, and says so"
   expect((await send("/api/keys")).status).toBe(200);
   expect((await send("/api/auth/login", { method: "POST", body: { password: "x" } })).status).toBe(400);
 });
+
+test("a forged X-Forwarded-For does not dodge the sign-in limit: without a trusted proxy the socket is the client", async () => {
+  for (let i = 0; i < 5; i++) {
+    const failed = await send("/api/auth/login", { method: "POST", headers: { ...fromConsole(), "x-forwarded-for": `203.0.113.${i}` }, body: { password: `guess-${i}` } });
+    expect(failed.status).toBe(401);
+  }
+  const rotated = await send("/api/auth/login", { method: "POST", headers: { ...fromConsole(), "x-forwarded-for": "203.0.113.99", "x-switchyard-peer": "203.0.113.98" }, body: { password: PASSWORD } });
+  expect(rotated.status).toBe(429);
+});

@@ -1,9 +1,10 @@
 import type http from "node:http";
 import { Readable } from "node:stream";
+import { PEER_HEADER } from "@/lib/auth/request-facts";
 
 /**
  * Node's http request as a fetch Request, the way Next.js presents route handlers with one: the signal aborts
- * when the client disconnects, and the peer address travels in x-forwarded-for.
+ * when the client disconnects, and the socket's address travels in the peer header (never a client's value).
  */
 export function toFetchRequest(req: http.IncomingMessage, res: http.ServerResponse): Request {
   const abort = new AbortController();
@@ -14,7 +15,7 @@ export function toFetchRequest(req: http.IncomingMessage, res: http.ServerRespon
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", req.socket.remoteAddress ?? "");
+  headers.set(PEER_HEADER, req.socket.remoteAddress ?? "");
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   return new Request(requestUrl(req), {
     method: req.method,
@@ -33,6 +34,11 @@ function requestUrl(req: http.IncomingMessage): string {
   } catch {
     return new URL(path, "http://localhost").href;
   }
+}
+
+/** For requests handed to Next: the socket's address in the peer header, replacing any value the client sent. */
+export function markPeer(req: http.IncomingMessage): void {
+  req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
 }
 
 /** Writes a fetch Response to node's response chunk by chunk, cancelling the body if the client goes away. */

@@ -5,6 +5,7 @@ import { createKeyLimiter } from "@/lib/admission/key-limits";
 import { createAdminAuth, type AdminAuth, type AdminAuthOptions } from "@/lib/auth/admin";
 import { createApiKeyAuthenticator, type ApiKeyAuthenticator } from "@/lib/auth/api-keys";
 import { requestAuthenticator } from "@/lib/auth/principal";
+import { clientAddressOf } from "@/lib/auth/request-facts";
 import { formatIssue } from "@/lib/config/parse";
 import { defaultModeName, type LabConfig } from "@/lib/config/schema";
 import type { ConfigStore } from "@/lib/config/store";
@@ -104,7 +105,11 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
   const applied = applyMigrations(options.dbFile);
   if (applied.length > 0) console.log(`[switchyard] database ${options.dbFile}: applied ${applied.join(", ")}`);
   const db = createPrismaClient(options.dbFile);
-  const adminAuth = await createAdminAuth({ ...options.adminSecrets, sessions: prismaAdminSessionStore(db) });
+  const adminAuth = await createAdminAuth({
+    ...options.adminSecrets,
+    sessions: prismaAdminSessionStore(db),
+    clientAddress: (request) => clientAddressOf(request, config().server.trustProxy),
+  });
   const apiKeys = createApiKeyAuthenticator({ findByHash: (hash) => findApiKeyByHash(hash, db), touch: (id, at) => touchApiKey(id, at, db) });
   const labEvents = createLabEventLog(db, bus);
   await recordInterruptedWork(db, labEvents);

@@ -44,7 +44,7 @@ async function setup(options: Partial<AdminAuthOptions> = {}) {
 }
 
 function request(path: string, init: { method?: string; headers?: Record<string, string> } = {}): Request {
-  return new Request(`${ORIGIN}${path}`, { method: init.method ?? "GET", headers: { host: "lab.local:3000", "x-forwarded-for": "10.0.0.7", ...init.headers } });
+  return new Request(`${ORIGIN}${path}`, { method: init.method ?? "GET", headers: { host: "lab.local:3000", "x-switchyard-peer": "10.0.0.7", ...init.headers } });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<AuthError> {
@@ -95,7 +95,7 @@ describe("signing in", () => {
   test("five failures from one address in five minutes: the sixth attempt is refused with a retry time, even with the right password", async () => {
     const { auth, advance } = await setup();
     const attempt = (password: string, address = "10.0.0.7") =>
-      auth.login(request("/api/auth/login", { method: "POST", headers: { "x-forwarded-for": address } }), password);
+      auth.login(request("/api/auth/login", { method: "POST", headers: { "x-switchyard-peer": address } }), password);
     for (let i = 0; i < 5; i++) {
       expect((await refusal(attempt("wrong"))).kind).toBe("wrong_password");
       advance(1_000);

@@ -45,6 +45,8 @@ export interface AdminAuthOptions {
   now?: () => number;
   sessionTtlMs?: number;
   loginLimiter?: LoginRateLimiter;
+  /** Who the client is (its address), for the sign-in limit and the session record; default: the socket's peer. */
+  clientAddress?: (request: Request) => string;
   /** scrypt cost; tests lower it. */
   passwordParams?: PasswordHash["params"];
 }
@@ -131,7 +133,7 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
     },
     async login(request, password) {
       if (!passwordHash) throw new AuthError("login_disabled", "Password sign-in is not enabled: the operator has not set SWITCHYARD_ADMIN_PASSWORD.");
-      const address = clientAddressOf(request);
+      const address = (options.clientAddress ?? clientAddressOf)(request);
       const attempt = limiter.attempt(address);
       if (!attempt.allowed) throw new AuthError("login_rate_limited", `Too many failed sign-ins; try again in ${attempt.retryAfterSeconds} s.`, { retryAfterSeconds: attempt.retryAfterSeconds });
       if (!(await verifyPassword(password, passwordHash))) throw new AuthError("wrong_password", "Wrong password.");

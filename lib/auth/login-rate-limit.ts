@@ -3,10 +3,10 @@
  * counts as a failure until it succeeds, so a burst of parallel guesses cannot all slip past the check while
  * scrypt is still running.
  *
- * The address comes from x-forwarded-for, which Next.js fills from the socket only when the client did not
- * send one, so a determined client can rotate it. A global ceiling on failures from all addresses bounds
- * that; reaching it blocks password sign-in for everyone until the window passes (existing sessions and the
- * admin token keep working).
+ * The address is the socket's peer, or with `server.trustProxy` the client named by the trusted proxies
+ * (lib/auth/request-facts.ts), so a client cannot rotate it by sending headers. A global ceiling on failures
+ * from all addresses still bounds many real addresses; reaching it blocks password sign-in for everyone until
+ * the window passes (existing sessions and the admin token keep working).
  */
 
 export interface LoginRateLimitOptions {

@@ -1,11 +1,37 @@
 /**
  * Facts about a request that several checks need, read the same way everywhere.
- * Behind Next.js, x-forwarded-for / x-forwarded-proto are set from the socket unless the client sent them.
  */
 
-/** The peer address: the first x-forwarded-for entry (the original client), or "unknown". */
-export function clientAddressOf(request: Request): string {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim().slice(0, 64) || "unknown";
+/**
+ * The socket's address, as the server (scripts/server.ts, lib/app/node-http.ts) writes it on every request,
+ * replacing whatever a client sent under this name. Next.js's own x-forwarded-for is not used: it keeps a value
+ * the client sent.
+ */
+export const PEER_HEADER = "x-switchyard-peer";
+
+/** "::ffff:10.0.0.5" and "10.0.0.5" are one client. */
+export function normalizeAddress(address: string): string {
+  const trimmed = address.trim().slice(0, 64);
+  return trimmed.startsWith("::ffff:") && trimmed.includes(".") ? trimmed.slice(7) : trimmed;
+}
+
+/**
+ * The client's address. The socket's peer is the client unless it is one of `trustedProxies`; then the
+ * X-Forwarded-For entries are read from the right (the nearest hop first) and the first one that is not a trusted
+ * proxy is the client. "unknown" when no server recorded a peer (`next dev`).
+ */
+export function clientAddressOf(request: Request, trustedProxies: readonly string[] = []): string {
+  const peer = request.headers.get(PEER_HEADER);
+  if (!peer) return "unknown";
+  const trusted = new Set(trustedProxies.map(normalizeAddress));
+  let client = normalizeAddress(peer);
+  if (!trusted.has(client)) return client;
+  const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map(normalizeAddress).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    client = hops[i]!;
+    if (!trusted.has(client)) return client;
+  }
+  return client;
 }
 
 /** The scheme the browser used: https when the request URL or x-forwarded-proto says so. */

@@ -146,6 +146,17 @@ export const telemetrySchema = z
   .strict()
   .default({ intervalMs: 1000, dcgmUrl: "http://127.0.0.1:9400/metrics", nvidiaSmiPath: "nvidia-smi", retentionDays: 14 });
 
+export const serverSchema = z
+  .object({
+    /**
+     * Addresses of reverse proxies whose X-Forwarded-For is believed. Empty (the default): the socket's address is
+     * the client, whatever headers it sends.
+     */
+    trustProxy: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .default({ trustProxy: [] });
+
 const labConfigObject = z
   .object({
     runtime: z.enum(["docker", "simulated", "none"]).default("simulated"),
@@ -159,6 +170,7 @@ const labConfigObject = z
     requestLog: requestLogSchema,
     lab: labTimingsSchema,
     telemetry: telemetrySchema,
+    server: serverSchema,
   })
   .strict();
 

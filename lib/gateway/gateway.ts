@@ -5,6 +5,7 @@ import type { AdmissionLane, BackendAdmission } from "@/lib/admission/backend-ad
 import type { InFlightTracker } from "@/lib/admission/in-flight";
 import type { KeyLimiter } from "@/lib/admission/key-limits";
 import { assertModelAllowed, type Principal } from "@/lib/auth/principal";
+import { clientAddressOf } from "@/lib/auth/request-facts";
 import type { LabConfig } from "@/lib/config/schema";
 import { readJsonBody, validateBody } from "./body";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
@@ -137,7 +138,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         id: requestIdFrom(request),
         method: request.method,
         endpoint: url.pathname,
-        clientAddress: clientAddressOf(request),
+        clientAddress: loggedClientAddress(request, deps.config()),
         userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
       });
       if (deps.onFinished) ctx.whenFinished(deps.onFinished);
@@ -215,8 +216,8 @@ function requestIdFrom(request: Request): string {
   return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-/** The peer address: Next.js puts it in x-forwarded-for; the first entry is the original client. */
-function clientAddressOf(request: Request): string | null {
-  const forwarded = request.headers.get("x-forwarded-for");
-  return forwarded?.split(",")[0]?.trim().slice(0, 64) || null;
+/** The client's address for the log (lib/auth/request-facts.ts decides whom to believe); null when unknown. */
+function loggedClientAddress(request: Request, config: LabConfig): string | null {
+  const address = clientAddressOf(request, config.server.trustProxy);
+  return address === "unknown" ? null : address;
 }

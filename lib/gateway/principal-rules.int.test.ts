@@ -44,3 +44,15 @@ test("a request without a model gets the key's default model; one for a model th
   expect(((await refused.json()) as { error: { type: string } }).error.type).toBe("permission_error");
   expect(lab.switchyard.admission.snapshotOf("qwen-7b").totals.admitted).toBe(1);
 });
+
+test("the logged client address is the socket's, whatever X-Forwarded-For or the peer header a client sends", async () => {
+  const response = await fetch(`${lab.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "x-forwarded-for": "6.6.6.6", "x-switchyard-peer": "7.7.7.7" },
+    body: JSON.stringify({ max_tokens: 2, messages: [{ role: "user", content: "hi" }] }),
+  });
+  expect(response.status).toBe(200);
+  await lab.flushLog();
+  const row = await lab.prisma.requestLog.findUniqueOrThrow({ where: { id: response.headers.get("x-request-id") ?? "" } });
+  expect(row.clientAddress).toBe("127.0.0.1");
+});

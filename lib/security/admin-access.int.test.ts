@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { LabStatus } from "@/lib/api/status";
-import { startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
+import { simulatedLabYaml, startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
 import { discoverRoutes } from "@/lib/testing/app-router";
 import { cookiePair, waitFor } from "./test-support";
 
@@ -73,7 +73,8 @@ let settled: Awaited<ReturnType<typeof labFootprint>>;
 beforeAll(async () => {
   const realNow = Date.now.bind(Date);
   vi.spyOn(Date, "now").mockImplementation(() => realNow() + clockSkewMs);
-  app = await startAppHarness({ adminSecrets: { password: PASSWORD, token: TOKEN } });
+  // Behind a trusted proxy (this test client, on loopback), so a test can sign in from an address of its own.
+  app = await startAppHarness({ adminSecrets: { password: PASSWORD, token: TOKEN }, yaml: (ports) => `${simulatedLabYaml(ports)}server: { trustProxy: [127.0.0.1] }\n` });
   // The watchdog may restart a backend that was slow to come up: that would show up as a change below.
   for (const id of ["qwen-7b", "qwen-14b"]) {
     expect((await send({ method: "PUT", path: `/api/backends/${id}/watchdog`, body: { enabled: false } }, asAdmin)).status).toBe(200);
@@ -277,7 +278,7 @@ describe("console sign-in", () => {
   });
 
   test("login rate limit: repeated failures -> 429 with Retry-After; then even the right password is refused until the window passes", async () => {
-    // One client address of its own, so the rest of this file's sign-ins are not counted with it.
+    // One client address of its own (named by the trusted proxy), so the rest of this file's sign-ins are not counted with it.
     const client = { ...fromConsole(), "x-forwarded-for": "198.51.100.23" };
     const login = (password: string) => send({ method: "POST", path: "/api/auth/login", body: { password } }, client);
     let failures = 0;
