@@ -11,7 +11,7 @@ import type { RoutingView } from "@/lib/api/routing";
 import type { BackendState, BackendStatus, LabStatus } from "@/lib/api/status";
 import type { LabEventMap } from "@/lib/events/bus";
 import type { OperationView } from "@/lib/lab/controller";
-import { REQUEST_LOG_OUTCOMES, type RequestLogOutcome } from "@/lib/request-log/record";
+import type { RequestLogOutcome } from "@/lib/request-log/record";
 import type { GpuSample } from "@/lib/telemetry/types";
 
 export type { BackendHistoryPoint, BackendState, BackendStatus, GpuHistoryResponse, GpuSample, HistoryRange, LabEventMap, LabStatus, OperationView, RoutingView };
@@ -41,9 +41,6 @@ export interface Page<Row> {
   nextCursor: string | null;
 }
 
-export const REQUEST_OUTCOMES = REQUEST_LOG_OUTCOMES;
-export type RequestOutcome = RequestLogOutcome;
-
 /** The console's earlier names for the wire types; new code imports the lib/api names. */
 export type RequestLogRow = RequestLogJson;
 export type ModeSwitchRow = ModeSwitchJson;
@@ -62,7 +59,7 @@ export interface RequestListFilters {
   model?: string;
   backend?: string;
   client?: string;
-  outcome?: RequestOutcome[];
+  outcome?: RequestLogOutcome[];
   status?: number[];
   stream?: boolean;
   q?: string;

@@ -1,7 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import { REQUEST_OUTCOMES, type RequestListFilters, type RequestOutcome } from "@/components/hooks/api-types";
+import type { RequestListFilters } from "@/components/hooks/api-types";
+import { REQUEST_LOG_OUTCOMES, type RequestLogOutcome } from "@/lib/request-log/record";
 import { EMPTY_FILTER_FORM, filtersFromForm, TIME_RANGE_CHOICES, type RequestFilterForm as FormState } from "./request-filters";
 
 /** The request log's filters; applied on submit (Enter in any field), so typing does not refetch on every key. */
@@ -18,7 +19,7 @@ export function RequestFilterForm({ models, backends, onApply }: { models: strin
     setError(null);
     onApply(result.filters);
   };
-  const toggleOutcome = (outcome: RequestOutcome, on: boolean) => set("outcomes", on ? [...form.outcomes, outcome] : form.outcomes.filter((o) => o !== outcome));
+  const toggleOutcome = (outcome: RequestLogOutcome, on: boolean) => set("outcomes", on ? [...form.outcomes, outcome] : form.outcomes.filter((o) => o !== outcome));
 
   return (
     <form
@@ -94,7 +95,7 @@ export function RequestFilterForm({ models, backends, onApply }: { models: strin
       <fieldset>
         <legend>Outcome</legend>
         <div className="outcomes">
-          {REQUEST_OUTCOMES.map((outcome) => (
+          {REQUEST_LOG_OUTCOMES.map((outcome) => (
             <label key={outcome} className="inline small">
               <input type="checkbox" checked={form.outcomes.includes(outcome)} onChange={(e) => toggleOutcome(outcome, e.target.checked)} />
               {outcome.replace(/_/g, " ")}

@@ -1,4 +1,5 @@
-import { REQUEST_OUTCOMES, type RequestListFilters, type RequestOutcome } from "@/components/hooks/api-types";
+import type { RequestListFilters } from "@/components/hooks/api-types";
+import { REQUEST_LOG_OUTCOMES, type RequestLogOutcome } from "@/lib/request-log/record";
 
 /** The filter form as typed; `filtersFromForm` turns it into the API's filters when applied. */
 export interface RequestFilterForm {
@@ -9,7 +10,7 @@ export interface RequestFilterForm {
   model: string;
   backend: string;
   client: string;
-  outcomes: RequestOutcome[];
+  outcomes: RequestLogOutcome[];
   /** HTTP statuses, comma-separated. */
   status: string;
   stream: "any" | "true" | "false";
@@ -49,7 +50,7 @@ export function filtersFromForm(form: RequestFilterForm, now: number): FilterRes
     const value = form[key].trim();
     if (value) filters[key] = value;
   }
-  if (form.outcomes.length > 0) filters.outcome = REQUEST_OUTCOMES.filter((o) => form.outcomes.includes(o));
+  if (form.outcomes.length > 0) filters.outcome = REQUEST_LOG_OUTCOMES.filter((o) => form.outcomes.includes(o));
   if (form.status.trim()) {
     const parts = form.status.split(/[\s,]+/).filter(Boolean);
     const statuses = parts.map(Number);

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { listBackendHistory, listGpuHistory } from "@/lib/db/queries/samples";
-import { LabNotFoundError } from "@/lib/lab/errors";
 import { backendChartReadings } from "@/lib/telemetry/service-backend";
 import {
   BACKEND_CHART_FIELDS,
@@ -11,6 +10,7 @@ import {
   type GpuChartField,
   type GpuReadings,
 } from "@/lib/telemetry/types";
+import { assertKnownBackend } from "./lab";
 import { apiRoute } from "./route";
 
 /** Chart ranges: the last 15 minutes come from memory at full resolution, longer ones from the database in buckets. */
@@ -68,7 +68,7 @@ export interface BackendHistoryPoint extends Pick<BackendReadings, BackendChartF
 /** GET /api/backends/{id}/metrics/history?range=15m|1h|24h|7d: the vLLM engine's running/waiting, KV cache, TTFT. */
 export const backendHistory = apiRoute({ params: z.object({ id: z.string().min(1) }), query: rangeQuery }, async ({ switchyard, params: { id }, query: { range } }) => {
   const { spanMs, bucketMs } = historyRanges[range];
-  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
+  assertKnownBackend(switchyard, id);
   const now = Date.now();
   if (bucketMs === 0) {
     const points: BackendHistoryPoint[] = switchyard.telemetry

@@ -74,7 +74,8 @@ const eventsQuery = z.object({
 /** GET /api/lab-events: restarts, health changes, watchdog actions, newest first. */
 export const listEvents = apiRoute({ query: eventsQuery }, async ({ switchyard, query }) => listLabEvents(query, switchyard.db));
 
-function assertKnownBackend(switchyard: Switchyard, id: string): void {
+/** 404 for a backend id the config does not name. */
+export function assertKnownBackend(switchyard: Switchyard, id: string): void {
   if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
 }
 

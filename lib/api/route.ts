@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { getSwitchyard } from "@/lib/app/instance";
 import type { Switchyard } from "@/lib/app/switchyard";
+import { readBodyUpTo } from "@/lib/http/read-limited";
 import { ApiError, apiErrorResponse, toApiError, WithStatus, type ApiEnvelope } from "./envelope";
 
 /** What Next.js hands a route handler: the dynamic segments, already percent-decoded once. */
@@ -66,24 +67,11 @@ export function apiRoute<P extends z.ZodType | undefined = undefined, Q extends 
 
 /** The JSON body, at most MAX_API_BODY_BYTES (413 beyond, without reading the rest); a bad one is a 400. */
 async function readJsonBody(request: Request): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > MAX_API_BODY_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > MAX_API_BODY_BYTES) throw tooLarge();
-      chunks.push(chunk);
-    }
-  }
+  const bytes = await readBodyUpTo(request, MAX_API_BODY_BYTES);
+  if (!bytes) throw new ApiError("payload_too_large", `The request body is larger than ${MAX_API_BODY_BYTES / 1024} KiB.`);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(bytes.toString("utf8"));
   } catch {
     throw new ApiError("bad_request", "The request body is not valid JSON.");
   }
-}
-
-function tooLarge(): ApiError {
-  return new ApiError("payload_too_large", `The request body is larger than ${MAX_API_BODY_BYTES / 1024} KiB.`);
 }

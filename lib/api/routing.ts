@@ -3,10 +3,10 @@ import type { Switchyard } from "@/lib/app/switchyard";
 import { ConfigError, formatIssue } from "@/lib/config/parse";
 import { routeSchema, type LabConfig } from "@/lib/config/schema";
 import { setRoutes, updateConfigFile } from "@/lib/config/write";
-import { LabNotFoundError } from "@/lib/lab/errors";
 import { describeAutoRules } from "@/lib/routing/auto";
 import { routingTable, type RoutingTableRow } from "@/lib/routing/resolve";
 import { ApiError } from "./envelope";
+import { assertKnownBackend } from "./lab";
 import { apiRoute } from "./route";
 
 export interface RoutingView {
@@ -56,7 +56,7 @@ const backendLimits = z.object({ maxConcurrency: z.int().positive().max(4096).op
 
 /** PUT /api/backends/{id}/limits {maxConcurrency?, maxQueue?}: per-backend limits, written to the config file. */
 export const putBackendLimits = apiRoute({ params: z.object({ id: z.string().min(1) }), body: backendLimits }, async ({ switchyard, params: { id }, body: limits }) => {
-  if (!switchyard.config().backends[id]) throw new LabNotFoundError(`unknown backend "${id}"`);
+  assertKnownBackend(switchyard, id);
   return editConfig(switchyard, (doc) => {
     for (const [key, value] of Object.entries(limits)) if (value !== undefined) doc.setIn(["backends", id, key], value);
   });

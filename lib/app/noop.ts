@@ -1,4 +1,5 @@
 import { getEnv } from "@/lib/env";
+import { readBodyUpTo } from "@/lib/http/read-limited";
 
 const body = JSON.stringify({ id: "noop", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] });
 /** Completion-sized requests are what the benchmark sends; anything larger is refused unread. */
@@ -10,10 +11,6 @@ const MAX_NOOP_BODY_BYTES = 64 * 1024;
  */
 export async function noopRoute(request: Request): Promise<Response> {
   if (getEnv().SWITCHYARD_BENCH_NOOP !== "on") return new Response(null, { status: 404 });
-  let size = 0;
-  for await (const chunk of (request.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_NOOP_BODY_BYTES) return new Response(null, { status: 413, headers: { connection: "close" } });
-  }
+  if (!(await readBodyUpTo(request, MAX_NOOP_BODY_BYTES))) return new Response(null, { status: 413 });
   return new Response(body, { headers: { "content-type": "application/json" } });
 }

@@ -20,7 +20,7 @@ import { insertBackendSamples, insertGpuSamples } from "@/lib/db/queries/samples
 import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import { EventBus } from "@/lib/events/bus";
 import { createGateway, type Gateway } from "@/lib/gateway/gateway";
-import type { RequestRecord } from "@/lib/gateway/request-record";
+import type { RequestRecord } from "@/lib/request-log/record";
 import type { LabView } from "@/lib/gateway/route-plan";
 import { UpstreamPools } from "@/lib/gateway/upstream";
 import { BackendHealth } from "@/lib/lab/backend-health";

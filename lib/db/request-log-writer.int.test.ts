@@ -6,12 +6,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
-import {
-  createRequestLogWriter,
-  type RequestLogEntry,
-  type RequestLogWriter,
-  type RequestLogWriterOptions,
-} from "@/lib/db/request-log-writer";
+import { createRequestLogWriter, type RequestLogWriter, type RequestLogWriterOptions } from "@/lib/db/request-log-writer";
+import type { RequestLogEntry } from "@/lib/request-log/record";
 
 const migrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
 

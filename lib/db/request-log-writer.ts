@@ -7,7 +7,6 @@ import { REQUEST_LOG_COLUMNS, REQUEST_LOG_FIELDS, type RequestLogEntry, type Req
 // A response never waits for the database, and a database problem costs log rows (counted), never requests.
 
 // The row's fields are defined once, in lib/request-log/record.ts; the entry type and the columns come from there.
-export { REQUEST_LOG_COLUMNS, REQUEST_LOG_OUTCOMES, type RequestLogEntry, type RequestLogOutcome } from "@/lib/request-log/record";
 
 export type RequestLogWriterStats = {
   /** Entries waiting for the next flush. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { readBodyUpTo } from "@/lib/http/read-limited";
 import { GatewayError } from "./errors";
 
 /**
@@ -6,26 +7,10 @@ import { GatewayError } from "./errors";
  * Any content type is accepted when the bytes are JSON: `curl -d` sends form encoding by default.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const tooLarge = () =>
-    new GatewayError("body_too_large", `The request body is larger than this gateway accepts (${maxBytes} bytes).`);
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (declared > maxBytes) throw tooLarge();
+  const bytes = await readBodyUpTo(request, maxBytes);
+  if (!bytes) throw new GatewayError("body_too_large", `The request body is larger than this gateway accepts (${maxBytes} bytes).`);
   if (!request.body) throw new GatewayError("invalid_json", "The request has no body; send a JSON object (Content-Type: application/json).");
-
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = bytes.toString("utf8");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;

@@ -6,7 +6,7 @@ import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError } from "./errors";
 import { observeJsonBody, StreamObserver, truncateToBytes } from "./observer";
 import type { RequestContext } from "./request-context";
-import type { RequestRecord } from "./request-record";
+import type { RequestRecord } from "@/lib/request-log/record";
 import { round } from "./request-context";
 import { describeChoice, type LabView, type RoutePlan } from "./route-plan";
 import { SseEventSplitter } from "./sse";

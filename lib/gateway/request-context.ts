@@ -1,5 +1,5 @@
-import { startRequestRecord } from "@/lib/request-log/record";
-import type { RequestOutcome, RequestRecord, RequestRecordSink } from "./request-record";
+import { startRequestRecord, type RequestLogOutcome, type RequestRecord } from "@/lib/request-log/record";
+import type { RequestRecordSink } from "./request-record";
 
 /**
  * The life of one request: its log record and the guarantee that it is finished exactly once,
@@ -37,7 +37,7 @@ export class RequestContext {
   }
 
   /** Ends the request once; later calls are ignored (a stream can end by abort and by error at once). */
-  finish(outcome: Exclude<RequestOutcome, "open" | "interrupted">, patch: Partial<RequestRecord> = {}): void {
+  finish(outcome: Exclude<RequestLogOutcome, "open" | "interrupted">, patch: Partial<RequestRecord> = {}): void {
     if (this.finished) return;
     this.finished = true;
     Object.assign(this.record, patch, { outcome, finishedAt: new Date(), durationMs: round(this.elapsedMs()) });

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { RequestRecord } from "@/lib/gateway/request-record";
+import type { RequestRecord } from "@/lib/request-log/record";
 
 export interface GatewayMetricsSources {
   inFlight: () => Record<string, number>;

@@ -12,7 +12,8 @@ import {
   type RequestLogFilters,
 } from "@/lib/db/queries/request-logs";
 import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
-import { createRequestLogWriter, type RequestLogOutcome } from "@/lib/db/request-log-writer";
+import { createRequestLogWriter } from "@/lib/db/request-log-writer";
+import type { RequestLogOutcome } from "@/lib/request-log/record";
 
 const migrationsDir = path.resolve(import.meta.dirname, "../../../prisma/migrations");
 const BASE = Date.UTC(2026, 10, 1, 0, 0, 0);
