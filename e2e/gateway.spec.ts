@@ -162,21 +162,48 @@ test("one set of response rules on both paths: the same security headers, the sa
   expect(optionsFast.status()).toBeLessThan(300);
 });
 
-test("a Host header no URL can hold is still answered by the gateway and logged, not a bare 500", async ({ baseURL }) => {
-  const { port } = new URL(baseURL!);
+/** A request with a Host header of our choosing (fetch always sends its own). */
+async function sendWithHost(baseURL: string, options: { host: string; method: string; path: string; body?: string }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  const { port } = new URL(baseURL);
   const http = await import("node:http");
-  const { status, requestId } = await new Promise<{ status: number; requestId: string }>((resolve, reject) => {
-    const body = JSON.stringify({ model: "fast", messages: hello, max_tokens: 2 });
-    const req = http.request(
-      { host: "127.0.0.1", port: Number(port), path: "/v1/chat/completions", method: "POST", headers: { host: "bad host", "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, requestId: String(res.headers["x-request-id"] ?? "") }));
-      },
-    );
+  return new Promise((resolve, reject) => {
+    const headers = { host: options.host, ...(options.body ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(options.body)) } : {}) };
+    const req = http.request({ host: "127.0.0.1", port: Number(port), path: options.path, method: options.method, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
     req.on("error", reject);
-    req.end(body);
+    req.end(options.body);
   });
-  expect(status).toBe(200);
-  await expect.poll(async () => (await fetch(`${baseURL}/api/requests/${requestId}`)).status).toBe(200);
+}
+
+test("a Host header that is no host name is a 400 from the gateway, with its log row", async ({ baseURL }) => {
+  const body = JSON.stringify({ model: "fast", messages: hello, max_tokens: 2 });
+  const answer = await sendWithHost(baseURL!, { host: "bad host", method: "POST", path: "/v1/chat/completions", body });
+  expect(answer.status).toBe(400);
+  expect(JSON.parse(answer.text).error).toMatchObject({ type: "invalid_request_error", message: expect.stringContaining("Host header") });
+  const requestId = String(answer.headers["x-request-id"]);
+  await expect.poll(async () => (await (await fetch(`${baseURL}/api/requests/${requestId}`)).json()).data?.status ?? null).toBe(400);
+});
+
+test("DNS rebinding: pages and /api refuse a foreign Host with 421 under npm start; /v1 and health checks answer any name", async ({ baseURL }) => {
+  const evil = "evil.example";
+  for (const [method, path] of [
+    ["GET", "/"],
+    ["GET", "/requests"],
+    ["GET", "/api/status"],
+    ["POST", "/api/keys"],
+  ] as const) {
+    const answer = await sendWithHost(baseURL!, { host: evil, method, path, body: method === "POST" ? JSON.stringify({ name: "rebound" }) : undefined });
+    expect({ path, status: answer.status }).toEqual({ path, status: 421 });
+    expect(JSON.parse(answer.text).error.code).toBe("misdirected");
+    expect(answer.headers["x-frame-options"]).toBe("DENY");
+  }
+  const chat = await sendWithHost(baseURL!, { host: evil, method: "POST", path: "/v1/chat/completions", body: JSON.stringify({ model: "fast", messages: hello, max_tokens: 2 }) });
+  expect(chat.status).toBe(200);
+  for (const path of ["/v1/models", "/readyz", "/metrics"]) expect((await sendWithHost(baseURL!, { host: evil, method: "GET", path })).status, path).toBe(200);
+  // The lab's own names still open the console.
+  expect((await sendWithHost(baseURL!, { host: `localhost:${new URL(baseURL!).port}`, method: "GET", path: "/api/status" })).status).toBe(200);
 });

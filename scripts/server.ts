@@ -9,7 +9,9 @@ import http from "node:http";
 import path from "node:path";
 import next from "next";
 import { markPeer, sendFetchResponse, toFetchRequest } from "@/lib/app/node-http";
+import { apiErrorResponse, toApiError } from "@/lib/api/envelope";
 import { startProcessSwitchyard } from "@/lib/app/server-start";
+import { isAllowedHost, isMachineEndpoint, misdirectedHostError, reachableAddresses } from "@/lib/auth/allowed-hosts";
 import { securityHeaders } from "@/lib/auth/security-headers";
 import { getEnv } from "@/lib/env";
 import { endpointOf, isProxiedEndpoint } from "@/lib/gateway/endpoints";
@@ -28,8 +30,13 @@ async function main(): Promise<void> {
   await app.prepare();
 
   const server = http.createServer((req, res) => {
-    const endpoint = endpointOf((req.url ?? "/").split("?", 1)[0] ?? "/");
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    const endpoint = endpointOf(path);
     if (!isProxiedEndpoint(endpoint) || !fastPathMethods.has(req.method ?? "")) {
+      if (!isMachineEndpoint(path) && !isAllowedHost(req.headers.host, switchyard.config().server.allowedHosts)) {
+        for (const [name, value] of sharedHeaders) res.setHeader(name, value);
+        return void sendFetchResponse(apiErrorResponse(toApiError(misdirectedHostError(req.headers.host))), res);
+      }
       markPeer(req);
       return void handle(req, res);
     }
@@ -45,7 +52,14 @@ async function main(): Promise<void> {
   });
   // Longer than a typical client's idle keep-alive, so the client closes first and never reuses a dead socket.
   server.keepAliveTimeout = 65_000;
-  server.listen(port, hostname, () => console.log(`[switchyard] listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`));
+  server.listen(port, hostname, () => {
+    console.log(`[switchyard] listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+    if (switchyard.adminAuth.open) {
+      console.warn(
+        `[switchyard] the console is OPEN (neither SWITCHYARD_ADMIN_PASSWORD nor SWITCHYARD_ADMIN_TOKEN is set): anyone who can reach ${reachableAddresses(hostname, port).join(", ")} can run the lab`,
+      );
+    }
+  });
 }
 
 main().catch((error: unknown) => {

@@ -15,6 +15,7 @@ export const apiErrorStatuses = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  misdirected: 421,
   payload_too_large: 413,
   rate_limited: 429,
   unavailable: 503,
@@ -48,7 +49,8 @@ export class WithStatus<T> {
   constructor(
     readonly status: number,
     readonly data: T,
-    readonly headers: Record<string, string> = {},
+    /** An array sends the header once per value (Set-Cookie). */
+    readonly headers: Record<string, string | string[]> = {},
   ) {}
 }
 
@@ -65,6 +67,7 @@ const authErrorCodes: Record<AuthErrorKind, ApiErrorCode> = {
   model_not_allowed: "forbidden",
   login_disabled: "bad_request",
   login_rate_limited: "rate_limited",
+  misdirected_host: "misdirected",
 };
 
 export function toApiError(error: unknown): ApiError {

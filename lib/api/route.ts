@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { getSwitchyard } from "@/lib/app/instance";
+import { assertAllowedHost } from "@/lib/auth/allowed-hosts";
 import type { Switchyard } from "@/lib/app/switchyard";
 import { readBodyUpTo } from "@/lib/http/read-limited";
 import { ApiError, apiErrorResponse, toApiError, WithStatus, type ApiEnvelope } from "./envelope";
@@ -35,7 +36,7 @@ export interface ApiRouteSpec<P, Q, B, R> {
 export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 /**
- * The one wrapper of every /api route: admin access, then params, query and JSON body parsed by their zod
+ * The one wrapper of every /api route: the Host check (DNS rebinding), admin access, then params, query and JSON body parsed by their zod
  * schemas (a bad one is a 400 naming the field), then the handler with the Switchyard of this process. The
  * handler returns its data (or `WithStatus`, or a whole Response for streams); every error becomes the
  * envelope's error with its status (and Retry-After), an unexpected one a logged 500.
@@ -48,6 +49,7 @@ export function apiRoute<P extends z.ZodType | undefined = undefined, Q extends 
   return async (request, context) => {
     try {
       const switchyard = await getSwitchyard();
+      assertAllowedHost(request, switchyard.config().server.allowedHosts);
       if (spec.access !== "public") await switchyard.adminAuth.require(request);
       const params = (spec.params ? spec.params.parse((await context?.params) ?? {}) : undefined) as Parsed<P>;
       const query = (spec.query ? spec.query.parse(Object.fromEntries(new URL(request.url).searchParams)) : undefined) as Parsed<Q>;
@@ -56,7 +58,7 @@ export function apiRoute<P extends z.ZodType | undefined = undefined, Q extends 
       if (result instanceof Response) return result;
       const { status, data, extraHeaders } = result instanceof WithStatus ? { status: result.status, data: result.data, extraHeaders: result.headers } : { status: 200, data: result, extraHeaders: {} };
       const shaped = spec.response ? spec.response.parse(data) : data;
-      return Response.json({ data: shaped } satisfies ApiEnvelope<unknown>, { status, headers: { ...headers, ...extraHeaders } });
+      return Response.json({ data: shaped } satisfies ApiEnvelope<unknown>, { status, headers: headerList({ ...headers, ...extraHeaders }) });
     } catch (error) {
       const apiError = toApiError(error);
       if (apiError.code === "internal_error") console.error(`[api] ${request.method} ${new URL(request.url).pathname} failed`, error);
@@ -74,4 +76,9 @@ async function readJsonBody(request: Request): Promise<unknown> {
   } catch {
     throw new ApiError("bad_request", "The request body is not valid JSON.");
   }
+}
+
+/** Headers with a repeated name (several Set-Cookie values) as the list a Response takes. */
+function headerList(headers: Record<string, string | string[]>): [string, string][] {
+  return Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, one]));
 }

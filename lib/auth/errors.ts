@@ -15,6 +15,8 @@ export type AuthErrorKind =
   | "wrong_password"
   /** /api: too many failed sign-ins (429 with Retry-After). */
   | "login_rate_limited"
+  /** /api and the console: addressed to a host name that is not Switchyard's own (421; DNS rebinding). */
+  | "misdirected_host"
   /** /v1: no API key presented (401). */
   | "missing_api_key"
   /** /v1: an unknown, revoked or expired API key (401). */

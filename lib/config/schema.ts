@@ -153,9 +153,15 @@ export const serverSchema = z
      * the client, whatever headers it sends.
      */
     trustProxy: z.array(z.string().min(1)).default([]),
+    /**
+     * Host names the console and /api answer as, beyond localhost, loopback and this machine's own names and
+     * addresses (a reverse proxy's public name; `.lab.example` for a domain and its subdomains; `*` for any).
+     * Other names are refused with 421, which closes DNS rebinding. /v1 answers under any name.
+     */
+    allowedHosts: z.array(z.string().trim().min(1)).default([]),
   })
   .strict()
-  .default({ trustProxy: [] });
+  .default({ trustProxy: [], allowedHosts: [] });
 
 const labConfigObject = z
   .object({

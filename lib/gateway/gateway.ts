@@ -7,6 +7,7 @@ import type { KeyLimiter } from "@/lib/admission/key-limits";
 import { assertModelAllowed, type Principal } from "@/lib/auth/principal";
 import { clientAddressOf } from "@/lib/auth/request-facts";
 import type { LabConfig } from "@/lib/config/schema";
+import { hostnameOf } from "@/lib/http/host";
 import { readJsonBody, validateBody } from "./body";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { listModelCards } from "./models";
@@ -58,6 +59,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const config = deps.config();
     if (deps.isDraining?.()) {
       throw new GatewayError("shutting_down", "Switchyard is shutting down; retry shortly.", { retryAfterSeconds: config.gateway.retryAfterSeconds });
+    }
+    const host = request.headers.get("host");
+    if (host !== null && hostnameOf(host) === null) {
+      throw new GatewayError("invalid_request", `The Host header ${JSON.stringify(host.slice(0, 100))} is not a host name.`);
     }
     if (endpoint === "unknown") {
       throw new GatewayError("unknown_endpoint", `Unknown endpoint ${ctx.record.method} ${ctx.record.endpoint}. This gateway serves ${knownEndpoints}.`);
