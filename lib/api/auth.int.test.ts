@@ -52,8 +52,10 @@ describe("sign-in", () => {
     expect(login.status).toBe(200);
     expect(login.headers.get("cache-control")).toBe("no-store");
     const setCookie = login.headers.getSetCookie();
-    expect(setCookie).toHaveLength(1);
+    expect(setCookie).toHaveLength(2);
     expect(setCookie[0]).toMatch(/^switchyard_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
+    // The device cookie: sent back only to sign-in, where it keeps this browser's sign-in budget its own.
+    expect(setCookie[1]).toMatch(/^switchyard_device=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/api\/auth; Max-Age=\d+$/);
     const cookie = setCookie[0]!.split(";")[0]!;
 
     expect((await send("/api/auth/session", { headers: { cookie } })).body.data).toMatchObject({ authenticated: true, via: "session" });

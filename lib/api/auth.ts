@@ -33,7 +33,7 @@ export const login = apiRoute({ access: "public", body: loginBody, headers: noSt
   const auth = switchyard.adminAuth;
   const signIn = await auth.login(request, body.password);
   const data: AdminSessionView & { expiresAt: string } = { authenticated: true, via: "session", passwordLogin: true, open: auth.open, expiresAt: signIn.expiresAt.toISOString() };
-  return new WithStatus(200, data, { "set-cookie": signIn.setCookie });
+  return new WithStatus(200, data, { "set-cookie": [signIn.setCookie, signIn.deviceCookie] });
 });
 
 /** POST /api/auth/logout: ends this browser's session and clears its cookie. */

@@ -50,7 +50,7 @@ export async function sendFetchResponse(response: Response, res: http.ServerResp
   // A response sent before the request body was read (a 413, say) leaves unread bytes on the socket: close it
   // rather than let the next request on this connection start in the middle of them.
   if (!res.req.complete) res.setHeader("connection", "close");
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.writeHead(response.status, nodeHeaders(response.headers));
   if (!response.body) {
     res.end();
     return;
@@ -69,4 +69,12 @@ export async function sendFetchResponse(response: Response, res: http.ServerResp
   } catch {
     res.destroy();
   }
+}
+
+/** Response headers for node: every Set-Cookie kept (Object.fromEntries would keep only the last). */
+function nodeHeaders(headers: Headers): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.fromEntries(headers);
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 1) out["set-cookie"] = cookies;
+  return out;
 }

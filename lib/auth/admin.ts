@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { AuthError } from "./errors";
-import { LoginRateLimiter } from "./login-rate-limit";
+import { createDeviceCookies } from "./device-cookie";
+import { LoginRateLimiter, type LoginClient } from "./login-rate-limit";
 import { assertSameOrigin, type AdminVia } from "./origin";
 import { hashPassword, verifyPassword, type PasswordHash } from "./password";
-import { bearerToken, clientAddressOf, cookieValue, requestScheme } from "./request-facts";
+import { bearerToken, clientAddressOf, cookieValue, isLoopbackAddress, requestScheme } from "./request-facts";
 
 export { assertSameOrigin, type AdminVia } from "./origin";
 
@@ -52,8 +53,10 @@ export interface AdminAuthOptions {
 }
 
 export interface AdminSignIn {
-  /** The Set-Cookie header value for the response. */
+  /** The Set-Cookie header value of the session. */
   setCookie: string;
+  /** The Set-Cookie header value of the device cookie, which keeps this browser's sign-in budget its own. */
+  deviceCookie: string;
   expiresAt: Date;
 }
 
@@ -68,7 +71,7 @@ export interface AdminAuth {
   authorize(request: Request): Promise<{ via: AdminVia }>;
   /** authorize, then the same-origin rule for requests that change something (403). */
   require(request: Request): Promise<{ via: AdminVia }>;
-  /** Checks the password (rate-limited per client address) and opens a session. */
+  /** Checks the password (rate-limited per known device or client address) and opens a session. */
   login(request: Request, password: string): Promise<AdminSignIn>;
   /** Ends the request's session, if any; returns the Set-Cookie value that clears the cookie. */
   logout(request: Request): Promise<{ setCookie: string }>;
@@ -83,6 +86,7 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
   const sessions = options.sessions;
   // Hashed once at start so the plaintext is not kept around and every comparison costs the same.
   const passwordHash = options.password ? await hashPassword(options.password, options.passwordParams) : null;
+  const devices = options.password ? await createDeviceCookies(options.password, options.passwordParams) : null;
   // Comparing digests keeps timingSafeEqual's equal-length requirement from revealing the token's length.
   const tokenDigest = options.token ? sha256(options.token) : null;
   const open = passwordHash === null && tokenDigest === null;
@@ -132,12 +136,14 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
       return result;
     },
     async login(request, password) {
-      if (!passwordHash) throw new AuthError("login_disabled", "Password sign-in is not enabled: the operator has not set SWITCHYARD_ADMIN_PASSWORD.");
+      if (!passwordHash || !devices) throw new AuthError("login_disabled", "Password sign-in is not enabled: the operator has not set SWITCHYARD_ADMIN_PASSWORD.");
       const address = (options.clientAddress ?? clientAddressOf)(request);
-      const attempt = limiter.attempt(address);
+      const device = devices?.deviceOf(request) ?? null;
+      const client: LoginClient = device ? { device } : { address, loopback: isLoopbackAddress(address) };
+      const attempt = limiter.attempt(client);
       if (!attempt.allowed) throw new AuthError("login_rate_limited", `Too many failed sign-ins; try again in ${attempt.retryAfterSeconds} s.`, { retryAfterSeconds: attempt.retryAfterSeconds });
       if (!(await verifyPassword(password, passwordHash))) throw new AuthError("wrong_password", "Wrong password.");
-      limiter.succeeded(address);
+      limiter.succeeded(client);
 
       const token = randomBytes(32).toString("base64url");
       const createdAt = new Date(now());
@@ -151,7 +157,7 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
       });
       // Sign-ins are rare, so this is where old sessions are swept.
       sessions.deleteExpired(createdAt).catch((error: unknown) => console.error("[auth] could not delete expired sessions", error));
-      return { setCookie: sessionCookie(request, token, Math.floor(ttlMs / 1000)), expiresAt };
+      return { setCookie: sessionCookie(request, token, Math.floor(ttlMs / 1000)), deviceCookie: devices.issue(request), expiresAt };
     },
     async logout(request) {
       const token = cookieValue(request, SESSION_COOKIE);

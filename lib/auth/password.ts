@@ -17,7 +17,8 @@ const KEY_LENGTH = 64;
 /** Longer candidates are refused unhashed: no operator types 4 KB, and it bounds the work an attacker can ask for. */
 const MAX_PASSWORD_BYTES = 4096;
 
-function derive(password: string, salt: Buffer, params: PasswordHash["params"]): Promise<Buffer> {
+/** scrypt of the password with this salt: the stored hash, or (with a fixed salt) a key that outlives restarts. */
+export function deriveKey(password: string, salt: Buffer, params: PasswordHash["params"] = DEFAULT_PARAMS): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(password.normalize("NFC"), salt, KEY_LENGTH, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key)));
   });
@@ -25,11 +26,11 @@ function derive(password: string, salt: Buffer, params: PasswordHash["params"]):
 
 export async function hashPassword(password: string, params: PasswordHash["params"] = DEFAULT_PARAMS): Promise<PasswordHash> {
   const salt = randomBytes(16);
-  return { salt, hash: await derive(password, salt, params), params };
+  return { salt, hash: await deriveKey(password, salt, params), params };
 }
 
 export async function verifyPassword(candidate: string, stored: PasswordHash): Promise<boolean> {
   if (Buffer.byteLength(candidate, "utf8") > MAX_PASSWORD_BYTES) return false;
-  const derived = await derive(candidate, stored.salt, stored.params);
+  const derived = await deriveKey(candidate, stored.salt, stored.params);
   return derived.length === stored.hash.length && timingSafeEqual(derived, stored.hash);
 }

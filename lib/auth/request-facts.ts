@@ -15,6 +15,12 @@ export function normalizeAddress(address: string): string {
   return trimmed.startsWith("::ffff:") && trimmed.includes(".") ? trimmed.slice(7) : trimmed;
 }
 
+/** A loopback address: a client on this machine itself (or an SSH tunnel to it). */
+export function isLoopbackAddress(address: string): boolean {
+  const normalized = normalizeAddress(address);
+  return normalized === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(normalized);
+}
+
 /**
  * The client's address. The socket's peer is the client unless it is one of `trustedProxies`; then the
  * X-Forwarded-For entries are read from the right (the nearest hop first) and the first one that is not a trusted

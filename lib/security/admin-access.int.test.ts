@@ -1,65 +1,21 @@
 import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { LabStatus } from "@/lib/api/status";
 import { simulatedLabYaml, startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
-import { discoverRoutes } from "@/lib/testing/app-router";
+import { discoverApiCalls, MUTATING_METHODS, PUBLIC_ROUTES } from "./api-calls";
 import { cookiePair, waitFor } from "./test-support";
 
 /**
  * The admin door (/api/*) of the whole application over real HTTP, with both SWITCHYARD_ADMIN_PASSWORD and
- * SWITCHYARD_ADMIN_TOKEN set. The list of routes is generated from app/api, so a new route is covered the
- * day it is added; only the sign-in routes are public, and they are named here.
+ * SWITCHYARD_ADMIN_TOKEN set. The list of routes is generated from app/api (./api-calls.ts), so a new route is
+ * covered the day it is added; only the sign-in routes are public, and they are named there.
  */
 
 const PASSWORD = "security-suite: correct horse battery staple";
 const TOKEN = "security-suite-admin-token-0123456789abcdef";
 const EVIL_ORIGIN = "https://evil.example";
 
-const PUBLIC_ROUTES = ["/api/auth/login", "/api/auth/logout", "/api/auth/session"];
-const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-const MUTATING_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
-// A value for a dynamic segment that the handler behind it would accept, chosen by the segment before it.
-const SAMPLE_ID = "00000000-0000-4000-8000-000000000000";
-const SAMPLE_SEGMENT: Record<string, string> = { backends: "qwen-7b", modes: "deep", keys: SAMPLE_ID, switches: SAMPLE_ID, requests: SAMPLE_ID };
-// Bodies that would change something if the request were let through.
-const SAMPLE_BODY: Record<string, unknown> = {
-  "/api/auth/login": { password: PASSWORD },
-  "/api/keys": { name: "intruder" },
-  "/api/routes": { routes: { fast: ["qwen-14b"] } },
-  "/api/backends/[id]/limits": { maxConcurrency: 1 },
-  "/api/backends/[id]/watchdog": { enabled: false },
-};
-
-interface ApiCall {
-  pattern: string;
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-/** Every (route, method) pair app/api exports, with its dynamic segments filled in. */
-async function discoverApiCalls(): Promise<ApiCall[]> {
-  const apiDir = path.resolve(import.meta.dirname, "../../app/api");
-  const calls: ApiCall[] = [];
-  for (const route of discoverRoutes(apiDir)) {
-    const pattern = `/api${route.pattern === "/" ? "" : route.pattern}`;
-    const routeModule = (await import(route.file)) as Record<string, unknown>;
-    const segments = pattern.split("/");
-    const filled = segments.map((segment, i) => {
-      if (!/^\[.+\]$/.test(segment)) return segment;
-      return encodeURIComponent(SAMPLE_SEGMENT[segments[i - 1] ?? ""] ?? "qwen-7b");
-    });
-    for (const method of HTTP_METHODS) {
-      if (typeof routeModule[method] !== "function") continue;
-      calls.push({ pattern, method, path: filled.join("/"), body: MUTATING_METHODS.has(method) ? (SAMPLE_BODY[pattern] ?? {}) : undefined });
-    }
-  }
-  return calls;
-}
-
-const apiCalls = await discoverApiCalls();
+const apiCalls = await discoverApiCalls({ password: PASSWORD });
 const protectedCalls = apiCalls.filter((call) => !PUBLIC_ROUTES.includes(call.pattern));
 const mutatingCalls = apiCalls.filter((call) => MUTATING_METHODS.has(call.method));
 
@@ -74,7 +30,7 @@ beforeAll(async () => {
   const realNow = Date.now.bind(Date);
   vi.spyOn(Date, "now").mockImplementation(() => realNow() + clockSkewMs);
   // Behind a trusted proxy (this test client, on loopback), so a test can sign in from an address of its own.
-  app = await startAppHarness({ adminSecrets: { password: PASSWORD, token: TOKEN }, yaml: (ports) => `${simulatedLabYaml(ports)}server: { trustProxy: [127.0.0.1] }\n` });
+  app = await startAppHarness({ adminSecrets: { password: PASSWORD, token: TOKEN, passwordParams: { N: 1024, r: 8, p: 1 } }, yaml: (ports) => `${simulatedLabYaml(ports)}server: { trustProxy: [127.0.0.1] }\n` });
   // The watchdog may restart a backend that was slow to come up: that would show up as a change below.
   for (const id of ["qwen-7b", "qwen-14b"]) {
     expect((await send({ method: "PUT", path: `/api/backends/${id}/watchdog`, body: { enabled: false } }, asAdmin)).status).toBe(200);
@@ -261,7 +217,7 @@ describe("console sign-in", () => {
     const login = await send({ method: "POST", path: "/api/auth/login", body: { password: PASSWORD } }, fromConsole());
     expect(login.status).toBe(200);
     const setCookie = login.headers.getSetCookie();
-    expect(setCookie).toHaveLength(1);
+    expect(setCookie.map((value) => value.split("=")[0])).toEqual(["switchyard_session", "switchyard_device"]);
     const attributes = (setCookie[0] ?? "").split(";").map((part) => part.trim().toLowerCase());
     expect(attributes).toContain("httponly");
     expect(attributes).toContain("samesite=strict");
@@ -309,7 +265,33 @@ describe("console sign-in", () => {
     clockSkewMs = (retryAfter + 1) * 1000;
     const allowed = await login(PASSWORD);
     expect(allowed.status).toBe(200);
-    expect(allowed.headers.getSetCookie()).toHaveLength(1);
+    expect(allowed.headers.getSetCookie()).toHaveLength(2);
+  });
+
+  test("an attacker who trips the overall ceiling from many addresses cannot lock out the operator's browser, nor sign-in on the machine itself", async () => {
+    const login = (password: string, headers: Record<string, string>) => send({ method: "POST", path: "/api/auth/login", body: { password } }, { ...fromConsole(), ...headers });
+    // The operator signed in once from their laptop: the browser keeps the device cookie.
+    const operator = await login(PASSWORD, { "x-forwarded-for": "203.0.113.7" });
+    expect(operator.status).toBe(200);
+    const device = cookiePair(operator.headers.getSetCookie().find((value) => value.startsWith("switchyard_device=")) ?? "");
+    expect(device).toMatch(/^switchyard_device=/);
+
+    // One wrong guess from each of 110 real addresses: under every per-address limit, over the overall ceiling (100).
+    const statuses = new Set<number>();
+    for (let i = 0; i < 110; i++) statuses.add((await login(`guess-${i}`, { "x-forwarded-for": `198.18.0.${i}` })).status);
+    expect([...statuses].sort()).toEqual([401, 429]);
+
+    // Strangers are refused now, even with the right password, and a forged device cookie makes nobody known...
+    expect((await login(PASSWORD, { "x-forwarded-for": "198.19.0.1" })).status).toBe(429);
+    const forged = `switchyard_device=${"A".repeat(22)}.${"B".repeat(43)}`;
+    expect((await login(PASSWORD, { "x-forwarded-for": "198.19.0.2", cookie: forged })).status).toBe(429);
+    // ...but the operator's browser signs in from a new address, and so does anyone on the machine itself.
+    const fromLaptop = await login(PASSWORD, { "x-forwarded-for": "192.0.2.50", cookie: device });
+    expect(fromLaptop.status).toBe(200);
+    expect((await send({ method: "GET", path: "/api/status" }, { cookie: cookiePair(fromLaptop.headers.getSetCookie()[0] ?? "") })).status).toBe(200);
+    expect((await login(PASSWORD, {})).status).toBe(200);
+
+    clockSkewMs += 6 * 60_000; // the ceiling's window passes for the tests after this one
   });
 });
 
