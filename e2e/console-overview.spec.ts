@@ -23,7 +23,10 @@ test("the overview shows the mode, the backends and both simulated GPUs with num
     await expect(card).toBeVisible();
     await expect(card.getByTestId(`gpu-${index}-power`)).toContainText("/ 350 W");
     await expect(card.getByTestId(`gpu-${index}-memory`)).toContainText("GiB");
+    // Invented numbers say so: the simulated lab's GPUs and engines are badged.
+    await expect(card.getByTestId(`gpu-${index}-simulated`)).toHaveText("simulated");
   }
+  await expect(page.getByTestId("backend-qwen-7b-simulated")).toHaveText("simulated");
   const before = [await gpuReadings(page, 0), await gpuReadings(page, 1)];
 
   // Load on both GPUs (fast -> qwen-7b on GPU 0, reasoning -> qwen-14b on GPU 1), kept in flight until the readings

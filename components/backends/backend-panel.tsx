@@ -6,7 +6,8 @@ import { useWatchdogMutation } from "@/components/hooks/mutations/use-watchdog-m
 import { useLabEventsQuery } from "@/components/hooks/queries/use-lab-events-query";
 import type { BackendStatus, LabStatus } from "@/components/hooks/api-types";
 import { OperationProgress } from "@/components/operations/operation-progress";
-import { StateBadge } from "@/components/ui/badges";
+import { SimulatedBadge, StateBadge } from "@/components/ui/badges";
+import { simulationOf } from "@/components/ui/simulation";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { formatDateTime, formatDuration, formatFraction, formatNumber, formatTime, formatTokensPerSecond, MISSING } from "@/components/ui/format";
 import { ErrorState } from "@/components/ui/states";
@@ -36,6 +37,7 @@ export function BackendPanel({ backend, status }: { backend: BackendStatus; stat
         <h2 id={`backend-${backend.id}-heading`} style={{ margin: 0 }}>
           {backend.id}{" "}
           <StateBadge state={backend.inCurrentMode || backend.state !== "stopped" ? backend.state : "not in this mode"} testId={`backend-${backend.id}-state`} />
+          {simulationOf(status).engines ? <SimulatedBadge what={`${backend.id}'s container and engine metrics`} testId={`backend-${backend.id}-simulated`} /> : null}
         </h2>
         <div className="toolbar">
           <button

@@ -4,7 +4,8 @@ import { useState } from "react";
 import { HISTORY_RANGE_SPAN_MS, HISTORY_RANGES, type HistoryRange } from "@/components/hooks/api-types";
 import { useGpuHistoryQuery } from "@/components/hooks/queries/use-gpu-history-query";
 import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
-import { StateBadge } from "@/components/ui/badges";
+import { SimulatedBadge, StateBadge } from "@/components/ui/badges";
+import { simulationOf } from "@/components/ui/simulation";
 import { Empty, ErrorState, Loading } from "@/components/ui/states";
 import { ToggleGroup } from "@/components/ui/toggle-group";
 import { EngineHistoryCharts } from "./engine-history-charts";
@@ -15,6 +16,7 @@ export function GpusPage() {
   const [range, setRange] = useState<HistoryRange>("15m");
   const history = useGpuHistoryQuery(range);
   const { data: status } = useStatusQuery();
+  const simulated = simulationOf(status);
 
   const gpuIndexes = [...new Set([...(history.data?.gpus.map((g) => g.gpuIndex) ?? []), ...(status?.gpus.map((g) => g.index) ?? [])])].sort((a, b) => a - b);
   return (
@@ -40,11 +42,13 @@ export function GpusPage() {
                 <div className="page-header" style={{ marginBottom: 6 }}>
                   <h2 id={`gpu-${index}-heading`} style={{ margin: 0 }}>
                     GPU {index} <span className="muted small">{sample?.name ?? ""}</span>
+                    {simulated.gpus ? <SimulatedBadge what={`GPU ${index}'s history`} testId={`gpu-${index}-simulated`} /> : null}
                   </h2>
                   <div className="toolbar small">
                     {backendsHere.map((b) => (
                       <span key={b.id}>
                         {b.id} <StateBadge state={b.inCurrentMode || b.state !== "stopped" ? b.state : "not in this mode"} />
+                        {simulated.engines ? <SimulatedBadge what={`${b.id}'s engine history`} /> : null}
                       </span>
                     ))}
                   </div>

@@ -1,16 +1,19 @@
 import type { BackendStatus } from "@/components/hooks/api-types";
-import { StateBadge } from "@/components/ui/badges";
+import { SimulatedBadge, StateBadge } from "@/components/ui/badges";
 import { formatDuration, formatFraction, formatNumber, formatRelative, formatTokensPerSecond } from "@/components/ui/format";
 import type { LastRestart } from "./last-restart";
 
 /** One backend at a glance: state, load and latency from its engine metrics, and its last restart. */
-export function BackendCard({ backend, lastRestart, now }: { backend: BackendStatus; lastRestart: LastRestart | null; now: number }) {
+export function BackendCard({ backend, lastRestart, now, simulated }: { backend: BackendStatus; lastRestart: LastRestart | null; now: number; simulated: boolean }) {
   const engine = backend.engine;
   const stale = engine ? now - engine.at > 15_000 : true;
   return (
     <article className={`card${backend.inCurrentMode ? "" : " inactive"}`} data-testid={`backend-card-${backend.id}`} aria-labelledby={`backend-${backend.id}-name`}>
       <div className="card-header">
-        <h3 id={`backend-${backend.id}-name`}>{backend.id}</h3>
+        <h3 id={`backend-${backend.id}-name`}>
+          {backend.id}
+          {simulated ? <SimulatedBadge what={`${backend.id}'s engine metrics`} testId={`backend-${backend.id}-simulated`} /> : null}
+        </h3>
         {backend.inCurrentMode || backend.state !== "stopped" ? (
           <StateBadge state={backend.state} testId={`backend-${backend.id}-state`} />
         ) : (

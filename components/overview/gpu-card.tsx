@@ -3,6 +3,7 @@ import { prepareSparkline } from "@/components/charts/gpu-series";
 import type { SparklineSample } from "@/components/charts/gpu-series";
 import type { BackendStatus, GpuSample } from "@/components/hooks/api-types";
 import { formatCelsius, formatMemoryMiB, formatPercent, formatTime, formatWatts } from "@/components/ui/format";
+import { SimulatedBadge } from "@/components/ui/badges";
 import { Meter } from "@/components/ui/meter";
 
 /** The 3090s are capped at 350 W; a GPU that does not report its limit is measured against that. */
@@ -12,7 +13,7 @@ const SPARKLINE_WINDOW_MS = 2 * 60_000;
 // vLLM reserves most of a GPU's memory up front (gpu_memory_utilization), so a full memory bar is normal: no warning colours.
 
 /** One GPU now (from the latest sample) and over the last two minutes (recent history, then live samples). */
-export function GpuCard({ sample, history, backends, now }: { sample: GpuSample; history: readonly SparklineSample[]; backends: BackendStatus[]; now: number }) {
+export function GpuCard({ sample, history, backends, now, simulated }: { sample: GpuSample; history: readonly SparklineSample[]; backends: BackendStatus[]; now: number; simulated: boolean }) {
   const i = sample.index;
   const cap = sample.powerLimitW ?? DEFAULT_POWER_CAP_W;
   const utilization = prepareSparkline(history, "utilizationPct", { now, windowMs: SPARKLINE_WINDOW_MS });
@@ -21,7 +22,10 @@ export function GpuCard({ sample, history, backends, now }: { sample: GpuSample;
   return (
     <article className="card" data-testid={`gpu-card-${i}`} aria-labelledby={`gpu-${i}-name`}>
       <div className="card-header">
-        <h3 id={`gpu-${i}-name`}>GPU {i}</h3>
+        <h3 id={`gpu-${i}-name`}>
+          GPU {i}
+          {simulated ? <SimulatedBadge what={`GPU ${i}'s utilization, memory, power and temperature`} testId={`gpu-${i}-simulated`} /> : null}
+        </h3>
         <span className="muted small" data-testid={`gpu-${i}-updated`}>
           {formatTime(sample.at)}
         </span>

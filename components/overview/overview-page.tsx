@@ -6,6 +6,7 @@ import { useLabEventsQuery } from "@/components/hooks/queries/use-lab-events-que
 import { useModeSwitchesQuery } from "@/components/hooks/queries/use-mode-switches-query";
 import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
 import { useLive, useLiveConnection } from "@/components/live/live-events-provider";
+import { simulationOf } from "@/components/ui/simulation";
 import { Empty, ErrorState, Loading } from "@/components/ui/states";
 import { useNow } from "@/components/ui/use-now";
 import { BackendCard } from "./backend-card";
@@ -31,6 +32,7 @@ export function OverviewPage() {
 
   const degradations = findDegradations(status, connection);
   const restartRows = restarts.data?.pages.flatMap((p) => p.rows) ?? [];
+  const simulated = simulationOf(status);
   const backends = [...status.backends].sort((a, b) => Number(b.inCurrentMode) - Number(a.inCurrentMode));
   return (
     <>
@@ -52,7 +54,7 @@ export function OverviewPage() {
       {restarts.error ? <ErrorState title="Cannot read the restart history" error={restarts.error} /> : null}
       <section className="cards" aria-label="Backends">
         {backends.map((backend) => (
-          <BackendCard key={backend.id} backend={backend} now={now} lastRestart={lastRestartOf(backend.id, restartRows, watchdogEvents.data?.rows ?? [])} />
+          <BackendCard key={backend.id} backend={backend} now={now} lastRestart={lastRestartOf(backend.id, restartRows, watchdogEvents.data?.rows ?? [])} simulated={simulated.engines} />
         ))}
       </section>
       <h2>GPUs</h2>
@@ -63,7 +65,7 @@ export function OverviewPage() {
       ) : (
         <section className="cards" aria-label="GPUs">
           {status.gpus.map((sample) => (
-            <GpuCard key={sample.index} sample={sample} history={withRecentHistory(recentHistory.data?.gpus.find((g) => g.gpuIndex === sample.index)?.points ?? [], liveSamples[sample.index] ?? [])} backends={status.backends} now={now} />
+            <GpuCard key={sample.index} sample={sample} history={withRecentHistory(recentHistory.data?.gpus.find((g) => g.gpuIndex === sample.index)?.points ?? [], liveSamples[sample.index] ?? [])} backends={status.backends} now={now} simulated={simulated.gpus} />
           ))}
         </section>
       )}

@@ -2,7 +2,9 @@
 
 import { useRequestQuery } from "@/components/hooks/queries/use-request-query";
 import type { RequestLogJson } from "@/components/hooks/api-types";
-import { OutcomeBadge } from "@/components/ui/badges";
+import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
+import { OutcomeBadge, SimulatedBadge } from "@/components/ui/badges";
+import { simulationOf } from "@/components/ui/simulation";
 import { formatDateTime, formatDuration, formatEnergyWh, formatFraction, formatNumber, formatPercent, MISSING } from "@/components/ui/format";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { displayCapturedBody } from "./captured-body";
@@ -31,6 +33,7 @@ export function RequestDetail({ id, onClose }: { id: string; onClose: () => void
 
 function RequestFields({ row }: { row: RequestLogJson }) {
   const timeline = requestTimeline(row);
+  const simulatedGpus = simulationOf(useStatusQuery().data).gpus;
   return (
     <>
       <p>
@@ -80,7 +83,10 @@ function RequestFields({ row }: { row: RequestLogJson }) {
         </div>
         <div>
           <dt>Energy</dt>
-          <dd>{formatEnergyWh(row.energyWh)}</dd>
+          <dd>
+            {formatEnergyWh(row.energyWh)}
+            {row.energyWh !== null && simulatedGpus ? <SimulatedBadge what="This energy figure" testId="request-energy-simulated" /> : null}
+          </dd>
         </div>
       </dl>
       <h3>Captured bodies</h3>

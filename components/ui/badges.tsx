@@ -33,3 +33,12 @@ export function OutcomeBadge({ value, testId }: { value: string; testId?: string
     </span>
   );
 }
+
+/** Marks numbers that come from Switchyard's simulator, never from real GPUs or a real vLLM. */
+export function SimulatedBadge({ what, testId }: { what: string; testId?: string }) {
+  return (
+    <span className="badge tone-sim" title={`${what}: simulated by Switchyard, not measured on real hardware`} data-testid={testId ?? "simulated-badge"}>
+      simulated
+    </span>
+  );
+}
