@@ -412,6 +412,62 @@ describe("telemetry service: energy", () => {
   });
 });
 
+describe("telemetry service: per-request energy", () => {
+  test("a request's share is settled at the GPU reading after it ended; the totals split measured into idle and requests", async () => {
+    const h = harness({ gpuTelemetry: "nvidia-smi" });
+    h.service.start();
+    const smi = h.fakes.nvidiaSmi[0]!;
+    smi.onSample([gpuSample(0, Date.now(), { powerDrawW: 360 })]);
+    await vi.advanceTimersByTimeAsync(500);
+    h.service.requestStarted("r1", [0]);
+    await vi.advanceTimersByTimeAsync(1000);
+    h.service.requestEnded("r1");
+    const settled: (number | null)[] = [];
+    h.service.whenEnergySettled("r1", (wh) => settled.push(wh));
+    expect(settled).toEqual([]);
+    smi.onSample([gpuSample(0, Date.now() + 500, { powerDrawW: 360 })]);
+    expect(settled).toEqual([expect.closeTo((360 * 1) / 3600, 9)]);
+    expect(h.service.energyTotals()).toMatchObject({ measuredWh: expect.closeTo((360 * 2) / 3600, 9), idleWh: expect.closeTo(360 / 3600, 9), upToMs: T0 + 2000 });
+  });
+
+  test("a collector that goes quiet does not hold a request's row: it settles as unknown", async () => {
+    const h = harness({ gpuTelemetry: "nvidia-smi" });
+    h.service.start();
+    h.fakes.nvidiaSmi[0]!.onSample([gpuSample(0, Date.now(), { powerDrawW: 200 })]);
+    h.service.requestStarted("r1", [0]);
+    await vi.advanceTimersByTimeAsync(200);
+    h.service.requestEnded("r1");
+    const settled: (number | null)[] = [];
+    h.service.whenEnergySettled("r1", (wh) => settled.push(wh));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(settled).toEqual([null]);
+  });
+
+  test("stop() settles what ended since the last reading, holding that reading's power", async () => {
+    const h = harness({ gpuTelemetry: "nvidia-smi" });
+    h.service.start();
+    h.fakes.nvidiaSmi[0]!.onSample([gpuSample(0, Date.now(), { powerDrawW: 100 })]);
+    h.service.requestStarted("r1", [0]);
+    await vi.advanceTimersByTimeAsync(300);
+    h.service.requestEnded("r1");
+    const settled: (number | null)[] = [];
+    h.service.whenEnergySettled("r1", (wh) => settled.push(wh));
+    await h.service.stop();
+    expect(settled).toEqual([expect.closeTo((100 * 0.3) / 3600, 9)]);
+  });
+
+  test("without GPU telemetry a request settles at once, its energy unknown", () => {
+    const h = harness({ gpuTelemetry: "none" });
+    h.service.start();
+    h.service.requestStarted("r1", [0]);
+    h.service.requestEnded("r1");
+    const settled: (number | null)[] = [];
+    h.service.whenEnergySettled("r1", (wh) => settled.push(wh));
+    h.service.whenEnergySettled("never-ran", (wh) => settled.push(wh));
+    expect(settled).toEqual([null, null]);
+  });
+});
+
 describe("telemetry service: persistence", () => {
   test("every persistEveryMs, writes one averaged row per GPU and per backend", async () => {
     const gpuRows: GpuRollupRow[][] = [];

@@ -3,6 +3,7 @@ import type { EventBus } from "@/lib/events/bus";
 import type { SimulatedGpuLoad } from "@/lib/sim/gpus";
 import { RingBuffer } from "./ring-buffer";
 import { backendChartReadings, deriveBackendTelemetry, TTFT_WINDOW_MS, type BackendTelemetry } from "./service-backend";
+import type { EnergyTotals } from "./energy-ledger";
 import { integrateEnergyWh } from "./service-energy";
 import {
   defaultCollectorFactories,
@@ -12,10 +13,12 @@ import {
   type GpuTelemetryStatus,
   type TelemetryCollectorFactories,
 } from "./service-gpu-source";
+import { createRequestEnergy } from "./service-request-energy";
 import { backendRollupRow, gpuRollupRow, mean, type BackendRollupRow, type GpuRollupRow } from "./service-rollups";
 import type { Collector, CollectorStatus, GpuSample } from "./types";
 import type { BackendMetricsSample } from "./vllm-metrics";
 
+export type { EnergyTotals, GpuEnergyTotals } from "./energy-ledger";
 export type { BackendTelemetry } from "./service-backend";
 export type { GpuTelemetrySource, GpuTelemetryStatus, TelemetryCollectorFactories } from "./service-gpu-source";
 export type { BackendRollupRow, GpuRollupRow } from "./service-rollups";
@@ -81,6 +84,17 @@ export interface TelemetryService {
   stateFor(backendId: string, gpus: readonly number[]): RequestTelemetryState;
   /** Estimated energy of these GPUs over the window in Wh; `null` when any of them has no power data for it. */
   energyWh(gpus: readonly number[], fromMs: number, toMs: number): number | null;
+  /** Per-request energy (energy-ledger.ts): a request started holding these GPUs (a backend admitted it). */
+  requestStarted(requestId: string, gpus: readonly number[]): void;
+  /** ...and stopped holding them. */
+  requestEnded(requestId: string): void;
+  /**
+   * Calls back once with the request's share of its GPUs' energy (Wh): at the first power reading after it ended,
+   * or at once with null when it held no GPU that reports power (unknown is null, never 0).
+   */
+  whenEnergySettled(requestId: string, settled: (energyWh: number | null) => void): void;
+  /** Since start: what the GPUs drew, what was charged to requests and what was idle (rows + idle = measured). */
+  energyTotals(): EnergyTotals;
   persistStats(): PersistStats;
 }
 
@@ -117,6 +131,7 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
   let persistedUpTo = 0;
   let persisting: Promise<void> | null = null;
   const stats: PersistStats = { gpuRows: 0, backendRows: 0, failures: 0, lastError: null };
+  const requestEnergy = createRequestEnergy({ maxGapMs: staleAfterMs, now, log });
 
   const retire = (stopping: Promise<void>) => {
     const tracked = stopping.catch((error: unknown) => log("a collector failed to stop", error)).finally(() => retiring.delete(tracked));
@@ -132,6 +147,7 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       if (!buffer) gpuBuffers.set(sample.index, (buffer = new RingBuffer<GpuSample>(historyCapacity)));
       buffer.push(sample);
     }
+    requestEnergy.record(samples);
     options.bus.publish("gpu_samples", { samples });
   };
 
@@ -292,6 +308,7 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
     syncGpuSource();
     gpuSource?.tick();
     syncBackends();
+    requestEnergy.expire();
   };
 
   return {
@@ -318,6 +335,7 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       for (const target of targets.values()) retire(target.collector.stop());
       targets.clear();
       await Promise.all([...retiring]);
+      requestEnergy.close();
       await persisting;
       await persistWindow();
     },
@@ -359,6 +377,11 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
       }
       return total;
     },
+
+    requestStarted: (requestId, gpus) => requestEnergy.started(requestId, gpus),
+    requestEnded: (requestId) => requestEnergy.ended(requestId),
+    whenEnergySettled: (requestId, settled) => requestEnergy.whenSettled(requestId, settled),
+    energyTotals: () => requestEnergy.totals(),
 
     persistStats: () => ({ ...stats }),
   };
