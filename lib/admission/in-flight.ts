@@ -6,6 +6,12 @@ export interface InFlightLease {
   onEvict(evict: (reason: string) => void): void;
 }
 
+/** Told when a request starts and stops holding a backend: per-request energy shares the GPUs by these. */
+export interface InFlightListener {
+  started(backendId: string, requestId: string): void;
+  ended(backendId: string, requestId: string): void;
+}
+
 /**
  * Counts requests in flight per backend and can cut them off. The auto router reads it to see queueing; the lab
  * controller waits on it to drain a backend and evicts what is left when the drain's time is up.
@@ -13,7 +19,9 @@ export interface InFlightLease {
 export class InFlightTracker {
   private readonly leases = new Map<string, Set<{ evict: (reason: string) => void }>>();
 
-  acquire(backendId: string): InFlightLease {
+  constructor(private readonly listener?: InFlightListener) {}
+
+  acquire(backendId: string, requestId?: string): InFlightLease {
     const entry = { evict: (_reason: string) => {} };
     let set = this.leases.get(backendId);
     if (!set) {
@@ -22,9 +30,10 @@ export class InFlightTracker {
     }
     set.add(entry);
     const held = set;
+    if (requestId !== undefined) this.listener?.started(backendId, requestId);
     return {
       release: () => {
-        held.delete(entry);
+        if (held.delete(entry) && requestId !== undefined) this.listener?.ended(backendId, requestId);
       },
       onEvict: (evict) => {
         entry.evict = evict;

@@ -121,7 +121,11 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
 
   const storedMode = await getLabStateValue("mode", db);
   const initialMode = storedMode && config().modes[storedMode] ? storedMode : defaultModeName(config());
-  const inFlight = new InFlightTracker();
+  // Each request's stay on a backend's GPUs feeds the telemetry's energy ledger (created just below).
+  const inFlight = new InFlightTracker({
+    started: (backendId, requestId) => telemetry.requestStarted(requestId, config().backends[backendId]?.gpus ?? []),
+    ended: (_backendId, requestId) => telemetry.requestEnded(requestId),
+  });
   // The two need each other: the controller reads GPU memory during operations, telemetry scrapes the current
   // mode's backends. Telemetry comes first and finds the controller through this reference once started.
   const labRef: { current?: LabController } = {};
@@ -203,7 +207,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     lab: gatewayLabView(config, controller, health),
     pools,
     inFlight,
-    sink: { record: (entry) => requestLog.record(entry.outcome === "open" ? entry : withEnergy(entry, config(), telemetry)) },
+    sink: { record: (entry) => recordWithEnergy(entry, requestLog, telemetry) },
     backendState: (id) => telemetry.stateFor(id, config().backends[id]?.gpus ?? []),
     onFinished: (record) => {
       metrics.observe(record);
@@ -322,8 +326,13 @@ function simulatedLoads(config: LabConfig, runtime: ContainerRuntime | null, inF
   }));
 }
 
-function withEnergy(entry: RequestRecord, config: LabConfig, telemetry: TelemetryService): RequestRecord {
-  const gpus = entry.backend ? (config.backends[entry.backend]?.gpus ?? []) : [];
-  if (gpus.length === 0 || !entry.finishedAt) return entry;
-  return { ...entry, energyWh: telemetry.energyWh(gpus, entry.receivedAt.getTime(), entry.finishedAt.getTime()) };
+/**
+ * A request's final row waits for its share of the GPUs' energy: concurrent requests split what the GPUs drew
+ * (lib/telemetry/energy-ledger.ts), which is known at the first power reading after the request ended (one
+ * telemetry interval). Holding the row that long keeps it one write, complete when written; until then the
+ * "open" row stands for it. Without power readings the row goes at once, its energy unknown.
+ */
+function recordWithEnergy(entry: RequestRecord, requestLog: RequestLogWriter, telemetry: TelemetryService): void {
+  if (entry.outcome === "open") return requestLog.record(entry);
+  telemetry.whenEnergySettled(entry.id, (energyWh) => requestLog.record({ ...entry, energyWh }));
 }

@@ -67,7 +67,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
       throw admissionRefusal(error, backendId);
     }
     ctx.record.queueMs = round(ticket.queuedMs);
-    const lease = deps.inFlight.acquire(backendId);
+    const lease = deps.inFlight.acquire(backendId, ctx.record.id);
     lease.onEvict(abortUpstream);
     // One timer covers the wait for headers and, for streams, for the first chunk (vLLM sends headers at once and
     // its first chunk with the first token). It aborts the upstream request; the awaits below then see why.
