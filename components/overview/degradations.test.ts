@@ -33,6 +33,7 @@ const healthy: LabStatus = {
   backends: [backend("qwen-7b"), backend("qwen-32b", { inCurrentMode: false, state: "stopped" })],
   gpus: [],
   gpuTelemetry: { source: "nvidia-smi", state: "running" },
+  energy: { gpus: [], measuredWh: 0, idleWh: 0, requestsWh: 0, unattributedWh: 0, upToMs: null },
   requestLog: { queued: 0, written: 10, dropped: 0, failedBatches: 0, lastError: null },
   startedAt: "2026-11-27T10:00:00Z",
 };

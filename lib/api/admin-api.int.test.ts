@@ -84,6 +84,15 @@ describe("status", () => {
     expect(gpus[0]?.memoryUsedMiB).toBeGreaterThan(10_000);
     expect(gpus[0]?.memoryTotalMiB).toBe(24576);
   });
+
+  test("reports the GPUs' energy since start, split between requests and idle", async () => {
+    expect((await chat("fast")).status).toBe(200);
+    await waitFor(async () => (await status()).energy.requestsWh > 0);
+    const { energy } = await status();
+    expect(energy.gpus.map((gpu) => gpu.gpu)).toEqual([0, 1]);
+    expect(energy.idleWh).toBeGreaterThan(0);
+    expect(energy.requestsWh + energy.idleWh + energy.unattributedWh).toBeCloseTo(energy.measuredWh, 6);
+  });
 });
 
 describe("mode switch", () => {

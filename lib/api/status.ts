@@ -2,7 +2,7 @@ import type { Switchyard } from "@/lib/app/switchyard";
 import type { OperationView } from "@/lib/lab/controller";
 import { backendsOfMode } from "@/lib/routing/resolve";
 import type { ContainerInfo } from "@/lib/runtime/types";
-import type { GpuTelemetryStatus } from "@/lib/telemetry/service";
+import type { EnergyTotals, GpuTelemetryStatus } from "@/lib/telemetry/service";
 import type { GpuSample } from "@/lib/telemetry/types";
 import { apiRoute } from "./route";
 
@@ -40,6 +40,8 @@ export interface LabStatus {
   backends: BackendStatus[];
   gpus: GpuSample[];
   gpuTelemetry: GpuTelemetryStatus;
+  /** Energy the GPUs drew since start, split into what requests were charged and idle (rows + idle = measured). */
+  energy: EnergyTotals;
   requestLog: { queued: number; written: number; dropped: number; failedBatches: number; lastError: string | null };
   startedAt: string;
 }
@@ -105,6 +107,7 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
     backends,
     gpus: telemetry.latestGpus(),
     gpuTelemetry: telemetry.gpuStatus(),
+    energy: telemetry.energyTotals(),
     requestLog: { ...log, lastError: log.lastError ?? null },
     startedAt: switchyard.startedAt.toISOString(),
   };

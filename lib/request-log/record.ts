@@ -81,7 +81,7 @@ export const REQUEST_LOG_FIELDS = {
   kvCacheUsage: { type: "reading", nullable: true },
   /** Requests waiting in the backend's own queue (vLLM num_requests_waiting) when the request was accepted. */
   backendQueueDepth: { type: "reading", nullable: true },
-  /** Estimated energy of the serving GPUs over the request's duration. */
+  /** The request's share of its GPUs' energy while it ran (lib/telemetry/energy-ledger.ts); null without power readings. */
   energyWh: { type: "reading", nullable: true },
   /** The request body as sent, when prompt capture is on (globally or for the key), cut at the capture limit; never headers or key material. */
   requestBody: { type: "string", nullable: true, captured: true },
