@@ -54,26 +54,31 @@ async function startApp(env: { configFile: string; dbFile: string; port: number 
   return { child, url, exited };
 }
 
-function stream(url: string, maxTokens: number): Promise<string> {
+/** A chat stream whose headers have arrived: the gateway admitted it and it is generating. */
+function openStream(url: string, maxTokens: number): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "fast", stream: true, max_tokens: maxTokens, ignore_eos: true, messages: [{ role: "user", content: "go" }] }),
-  }).then((r) => r.text());
+  });
+}
+
+function stream(url: string, maxTokens: number): Promise<string> {
+  return openStream(url, maxTokens).then((r) => r.text());
 }
 
 test("SIGTERM with 20 streams in flight -> readyz 503 at once, new requests 503, all 20 finish, every row written, exit 0", async () => {
   const env = await setup();
   const app = await startApp(env);
-  // 100 tokens at 100 tokens/s: each stream runs about a second after the signal.
-  const streams = Array.from({ length: 20 }, () => stream(app.url, 100));
-  await new Promise((r) => setTimeout(r, 300));
+  // 100 tokens at 100 tokens/s: each stream runs about a second after the signal. The signal goes once every stream
+  // has its headers (they leave with the first token): all 20 are in flight, however slow the machine is today.
+  const streams = await Promise.all(Array.from({ length: 20 }, () => openStream(app.url, 100)));
   app.child.kill("SIGTERM");
   // The signal reaches the process in a moment, not at a known instant: wait for its effect, then check the rest.
   await expect.poll(async () => (await fetch(`${app.url}/readyz`)).status, { interval: 10, timeout: 2_000 }).toBe(503);
   const refused = await fetch(`${app.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "fast", messages: [{ role: "user", content: "late" }] }) });
   expect(refused.status).toBe(503);
-  const texts = await Promise.all(streams);
+  const texts = await Promise.all(streams.map((response) => response.text()));
   for (const text of texts) {
     expect(text).not.toContain('"error"');
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
