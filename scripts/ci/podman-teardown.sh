@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Undoes podman-setup.sh's running parts: removes leftover simulator containers and stops the API service.
-# Packages, containers.conf and the image stay, so the next setup is quick. `--purge` also removes the image and
-# the state directory.
+# Undoes podman-setup.sh's running parts: removes leftover test containers (simulators, and the image test's
+# Switchyard container: both carry the label) and stops the API service. Packages, containers.conf and the images
+# stay, so the next setup is quick. `--purge` also removes the images (simulator, Switchyard test image, the base
+# images image-base.sh made) and the state directory.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/podman-common.sh"
 
@@ -43,6 +44,12 @@ if $purge; then
     podman rmi -f "$SWITCHYARD_SIM_IMAGE" >/dev/null
     log "removed image $SWITCHYARD_SIM_IMAGE"
   fi
+  # The image lib/deploy/image.int.test.ts builds, and the base images of image-base.sh (only those it made).
+  if command -v podman >/dev/null 2>&1 && podman image exists "${SWITCHYARD_TEST_IMAGE:-localhost/switchyard:test}"; then
+    podman rmi -f "${SWITCHYARD_TEST_IMAGE:-localhost/switchyard:test}" >/dev/null
+    log "removed image ${SWITCHYARD_TEST_IMAGE:-localhost/switchyard:test}"
+  fi
+  command -v podman >/dev/null 2>&1 && bash "$(dirname "${BASH_SOURCE[0]}")/image-base.sh" --purge
   rm -rf "$PODMAN_TEST_STATE_DIR"
   log "removed $PODMAN_TEST_STATE_DIR"
 fi
