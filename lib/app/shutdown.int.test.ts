@@ -93,7 +93,7 @@ test("SIGTERM with 20 streams in flight -> readyz 503 at once, new requests 503,
 test("kill -9 under load -> integrity_check ok, every response finished a second before the kill has its row, open rows become interrupted", async () => {
   const env = await setup();
   const app = await startApp(env);
-  const completed: { id: string; at: number }[] = [];
+  const completed: { id: number; at: number }[] = [];
   let killing = false;
   const load = async () => {
     while (!killing) {
@@ -104,7 +104,7 @@ test("kill -9 under load -> integrity_check ok, every response finished a second
           body: JSON.stringify({ model: "fast", max_tokens: 4, messages: [{ role: "user", content: "x" }] }),
         });
         await response.text();
-        if (response.status === 200) completed.push({ id: response.headers.get("x-request-id") ?? "", at: Date.now() });
+        if (response.status === 200) completed.push({ id: Number(response.headers.get("x-switchyard-log-id")), at: Date.now() });
       } catch {
         return;
       }
@@ -125,7 +125,7 @@ test("kill -9 under load -> integrity_check ok, every response finished a second
 
   const restarted = await startApp({ ...env, port: await pickFreePort() });
   const check = new Database(env.dbFile, { readonly: true });
-  const ids = new Set((check.prepare("SELECT id FROM RequestLog").all() as { id: string }[]).map((r) => r.id));
+  const ids = new Set((check.prepare("SELECT id FROM RequestLog").all() as { id: number }[]).map((r) => r.id));
   // The writer commits every 100 ms; a full second of margin keeps a busy machine's late flush from failing this.
   const due = completed.filter((c) => c.at < killedAt - 1000);
   expect(due.length).toBeGreaterThan(10);

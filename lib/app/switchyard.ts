@@ -15,9 +15,9 @@ import { prismaAdminSessionStore } from "@/lib/db/queries/admin-sessions";
 import { findApiKeyByHash, touchApiKey } from "@/lib/db/queries/api-keys";
 import { getLabStateValue } from "@/lib/db/queries/lab-state";
 import { markInterruptedModeSwitches } from "@/lib/db/queries/mode-switches";
-import { markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
 import { insertBackendSamples, insertGpuSamples } from "@/lib/db/queries/samples";
-import { createRequestLogWriter, disabledRequestLog, type RequestLogWriter } from "@/lib/db/request-log-writer";
+import { createRequestLogReader, type RequestLogReader } from "@/lib/db/request-log/reader";
+import { createRequestLogWriter, disabledRequestLog, markInterruptedRequests, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import { EventBus } from "@/lib/events/bus";
 import { createGateway, type Gateway } from "@/lib/gateway/gateway";
 import type { RequestRecord } from "@/lib/request-log/record";
@@ -75,6 +75,8 @@ export interface Switchyard {
   inFlight: InFlightTracker;
   admission: BackendAdmission;
   requestLog: RequestLogWriter;
+  /** Every console read of the request log, its exports and its retention: on a worker thread. */
+  requestLogReader: RequestLogReader;
   metrics: GatewayMetrics;
   telemetry: TelemetryService;
   runtime: ContainerRuntime | null;
@@ -112,7 +114,8 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
   });
   const apiKeys = createApiKeyAuthenticator({ findByHash: (hash) => findApiKeyByHash(hash, db), touch: (id, at) => touchApiKey(id, at, db) });
   const labEvents = createLabEventLog(db, bus);
-  await recordInterruptedWork(db, labEvents);
+  await recordInterruptedWork(db, options.dbFile, labEvents);
+  const requestLogReader = createRequestLogReader({ dbFile: options.dbFile });
 
   const requestLog =
     options.requestLog === false
@@ -207,7 +210,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     lab: gatewayLabView(config, controller, health),
     pools,
     inFlight,
-    sink: { record: (entry) => recordWithEnergy(entry, requestLog, telemetry) },
+    sink: { nextId: () => requestLog.nextId(), record: (entry) => recordWithEnergy(entry, requestLog, telemetry) },
     backendState: (id) => telemetry.stateFor(id, config().backends[id]?.gpus ?? []),
     onFinished: (record) => {
       metrics.observe(record);
@@ -216,7 +219,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     isDraining: () => draining,
   });
 
-  const retention = startRetention(config, db);
+  const retention = startRetention(config, db, requestLogReader);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -231,6 +234,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     inFlight,
     admission,
     requestLog,
+    requestLogReader,
     metrics,
     telemetry,
     runtime,
@@ -248,7 +252,12 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
         producers: [() => retention.stop(), () => clearInterval(watchdogTimer), stopExitRule, stopOperationRule, () => health.stop(), () => configStore.close(), () => telemetry.stop()],
         flushers: [() => requestLog.stop()],
         // Simulator processes belong to this process; real containers keep running without us.
-        closers: [() => pools.close(), async () => (runtime instanceof SimulatedRuntime ? runtime.close() : undefined), () => db.$disconnect()],
+        closers: [
+          () => pools.close(),
+          async () => (runtime instanceof SimulatedRuntime ? runtime.close() : undefined),
+          () => requestLogReader.close(),
+          () => db.$disconnect(),
+        ],
       });
       return stopping;
     },
@@ -256,8 +265,8 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
 }
 
 /** Operations and requests that were open when Switchyard last stopped are closed as interrupted, and said so. */
-async function recordInterruptedWork(db: PrismaClient, labEvents: LabEventLog): Promise<void> {
-  const interrupted = await markInterruptedRequestLogs(db);
+async function recordInterruptedWork(db: PrismaClient, dbFile: string, labEvents: LabEventLog): Promise<void> {
+  const interrupted = markInterruptedRequests(dbFile);
   if (interrupted > 0) console.log(`[switchyard] ${interrupted} request(s) were still open when Switchyard last stopped: marked interrupted`);
   for (const op of await markInterruptedModeSwitches(db)) {
     labEvents({
@@ -334,5 +343,5 @@ function simulatedLoads(config: LabConfig, runtime: ContainerRuntime | null, inF
  */
 function recordWithEnergy(entry: RequestRecord, requestLog: RequestLogWriter, telemetry: TelemetryService): void {
   if (entry.outcome === "open") return requestLog.record(entry);
-  telemetry.whenEnergySettled(entry.id, (energyWh) => requestLog.record({ ...entry, energyWh }));
+  telemetry.whenEnergySettled(String(entry.id), (energyWh) => requestLog.record({ ...entry, energyWh }));
 }

@@ -112,9 +112,22 @@ export const requestLogSchema = z
     captureBodies: z.boolean().default(false),
     /** Captured bodies are cut at this many bytes each. */
     captureMaxBytes: z.int().positive().max(1_048_576).default(16_384),
+    /** Captured bodies are kept this long (at most as long as their rows). */
+    bodyRetentionDays: z.int().positive().default(7),
+    /** Per-minute usage rollups are kept this long: they are small and feed the usage views. */
+    rollupRetentionDays: z.int().positive().default(400),
   })
   .strict()
-  .default({ retentionDays: 30, retentionRows: 2_000_000, flushIntervalMs: 100, maxQueue: 10_000, captureBodies: false, captureMaxBytes: 16_384 });
+  .default({
+    retentionDays: 30,
+    retentionRows: 2_000_000,
+    flushIntervalMs: 100,
+    maxQueue: 10_000,
+    captureBodies: false,
+    captureMaxBytes: 16_384,
+    bodyRetentionDays: 7,
+    rollupRetentionDays: 400,
+  });
 
 export const labTimingsSchema = z
   .object({

@@ -64,8 +64,8 @@ describe.skipIf(!canMount && !getEnv().CI)("a full disk under the request log", 
     expect(full.lastError).toMatch(/full/i);
 
     fs.rmSync(filler);
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await chat()).headers.get("x-request-id") ?? "");
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push(Number((await chat()).headers.get("x-switchyard-log-id")));
     await lab.flushLog();
     const rows = await lab.prisma.requestLog.findMany({ where: { id: { in: ids } } });
     expect(rows).toHaveLength(5);

@@ -5,8 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createPrismaClient, type PrismaClient } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
-import { markInterruptedRequestLogs } from "@/lib/db/queries/request-logs";
-import { createRequestLogWriter, type RequestLogWriter, type RequestLogWriterOptions } from "@/lib/db/request-log-writer";
+import { createRequestLogWriter, markInterruptedRequests, type RequestLogWriter, type RequestLogWriterOptions } from "@/lib/db/request-log-writer";
 import type { RequestLogEntry } from "@/lib/request-log/record";
 
 const migrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
@@ -47,7 +46,7 @@ let sequence = 0;
 function entry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
   sequence += 1;
   return {
-    id: `req-${sequence}`,
+    id: sequence,
     receivedAt: new Date(Date.UTC(2026, 10, 27, 12, 0, 0, sequence)),
     method: "POST",
     endpoint: "/v1/chat/completions",
@@ -72,10 +71,11 @@ describe("createRequestLogWriter", () => {
     const flushIntervalMs = 100;
     const writer = startWriter({ flushIntervalMs });
     const started = Date.now();
-    writer.record(finalOf(entry({ id: "timed" })));
+    const timed = entry();
+    writer.record(finalOf(timed));
     await vi.waitFor(
       async () => {
-        expect(await prisma.requestLog.findUnique({ where: { id: "timed" } })).not.toBeNull();
+        expect(await prisma.requestLog.findUnique({ where: { id: timed.id } })).not.toBeNull();
       },
       { timeout: 5_000, interval: 10 },
     );
@@ -115,7 +115,7 @@ describe("createRequestLogWriter", () => {
     expect(rows[0]).toMatchObject({ outcome: "client_abort", status: 499, errorMessage: "client went away" });
   });
 
-  test("open-only rows stay open until markInterruptedRequestLogs marks them interrupted", async () => {
+  test("open-only rows stay open until markInterruptedRequests marks them interrupted", async () => {
     const writer = startWriter();
     const stillRunning = [entry(), entry()];
     const finished = entry();
@@ -124,14 +124,16 @@ describe("createRequestLogWriter", () => {
     await writer.stop();
 
     expect(await prisma.requestLog.count({ where: { outcome: "open" } })).toBe(2);
-    expect(await markInterruptedRequestLogs(prisma)).toBe(2);
+    expect(markInterruptedRequests(dbFile)).toBe(2);
     const byId = new Map((await prisma.requestLog.findMany()).map((row) => [row.id, row.outcome]));
-    expect(Object.fromEntries(byId)).toEqual({
-      [stillRunning[0]?.id ?? ""]: "interrupted",
-      [stillRunning[1]?.id ?? ""]: "interrupted",
-      [finished.id]: "served",
-    });
-    expect(await markInterruptedRequestLogs(prisma)).toBe(0);
+    expect(byId).toEqual(
+      new Map([
+        [stillRunning[0]!.id, "interrupted"],
+        [stillRunning[1]!.id, "interrupted"],
+        [finished.id, "served"],
+      ]),
+    );
+    expect(markInterruptedRequests(dbFile)).toBe(0);
   });
 
   test("a full queue drops new requests and counts them, but still takes finals of queued ones", async () => {
@@ -146,14 +148,14 @@ describe("createRequestLogWriter", () => {
     await writer.flush();
     expect(writer.stats()).toMatchObject({ queued: 0, dropped: 2, written: 3 });
     expect(await prisma.requestLog.count()).toBe(3);
-    expect((await prisma.requestLog.findUnique({ where: { id: opens[0]?.id ?? "" } }))?.outcome).toBe("served");
+    expect((await prisma.requestLog.findUnique({ where: { id: opens[0]!.id } }))?.outcome).toBe("served");
   });
 
   test("a malformed entry is dropped alone and never throws", async () => {
     const errors: unknown[] = [];
     const writer = startWriter({ onError: (error) => errors.push(error) });
     expect(() => writer.record(entry({ receivedAt: new Date(Number.NaN) }))).not.toThrow();
-    writer.record(entry({ id: "good" }));
+    writer.record(entry());
     await writer.flush();
     expect(writer.stats()).toMatchObject({ written: 1, dropped: 1, failedBatches: 0 });
     expect(errors).toHaveLength(1);
@@ -230,10 +232,11 @@ describe("createRequestLogWriter", () => {
     expect(await prisma.requestLog.count()).toBe(1);
   });
 
-  test("every field reads back through Prisma unchanged, Dates to the millisecond", async () => {
+  test("every field reads back through Prisma unchanged, Dates to the millisecond; the captured bodies go to RequestBody", async () => {
     const writer = startWriter();
     const full: RequestLogEntry = {
-      id: "full",
+      id: 123_456,
+      clientRequestId: "trace-abc-123",
       receivedAt: new Date("2026-11-27T12:34:56.789Z"),
       firstTokenAt: new Date("2026-11-27T12:34:57.001Z"),
       finishedAt: new Date("2026-11-27T12:35:01.999Z"),
@@ -268,17 +271,27 @@ describe("createRequestLogWriter", () => {
       requestBody: '{"model":"fast","messages":[{"role":"user","content":"héllo"}]}',
       responseBody: "Hi there",
     };
+    const minimal = entry();
     writer.record(full);
-    writer.record(entry({ id: "minimal" }));
+    writer.record(minimal);
     await writer.flush();
 
-    const row = await prisma.requestLog.findUnique({ where: { id: "full" } });
-    expect(row).toEqual(full);
+    const { requestBody, responseBody, ...columns } = full;
+    const row = await prisma.requestLog.findUnique({ where: { id: full.id } });
+    expect(row).toEqual({ ...columns, statusClass: 2 });
     expect(row?.receivedAt).toBeInstanceOf(Date);
-    expect(await prisma.requestLog.findUnique({ where: { id: "minimal" } })).toMatchObject({
+    expect(await prisma.requestBody.findUnique({ where: { requestLogId: full.id } })).toEqual({
+      requestLogId: full.id,
+      receivedAt: full.receivedAt,
+      requestBody,
+      responseBody,
+    });
+    expect(await prisma.requestLog.findUnique({ where: { id: minimal.id } })).toMatchObject({
+      clientRequestId: null,
       firstTokenAt: null,
       finishedAt: null,
       status: null,
+      statusClass: null,
       attempts: 1,
       stream: true,
       gpuUtilizationPct: null,
@@ -288,10 +301,40 @@ describe("createRequestLogWriter", () => {
     });
   });
 
+  test("a finished entry with captured bodies writes a RequestBody row; an open entry or one without bodies writes none", async () => {
+    const writer = startWriter();
+    const captured = entry();
+    // Bodies are kept with the final entry only: an open row never holds a prompt.
+    writer.record({ ...captured, requestBody: '{"model":"fast"}' });
+    const uncaptured = entry();
+    writer.record(finalOf(uncaptured));
+    await writer.flush();
+    expect(await prisma.requestLog.count()).toBe(2);
+    expect(await prisma.requestBody.count()).toBe(0);
+
+    writer.record(finalOf(captured, { status: 502, outcome: "upstream_error", requestBody: '{"model":"fast"}', responseBody: "partial tex" }));
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 3, dropped: 0, failedBatches: 0 });
+    expect(await prisma.requestBody.findMany()).toEqual([
+      { requestLogId: captured.id, receivedAt: captured.receivedAt, requestBody: '{"model":"fast"}', responseBody: "partial tex" },
+    ]);
+    expect(await prisma.requestLog.findUnique({ where: { id: captured.id } })).toMatchObject({ outcome: "upstream_error", status: 502, statusClass: 5 });
+  });
+
+  test("ids are given in arrival order and continue after the newest row, so a new writer never reuses one", async () => {
+    const first = startWriter();
+    const [a, b] = [first.nextId(), first.nextId()];
+    expect(b).toBe(a + 1);
+    first.record(finalOf(entry({ id: b })));
+    await first.stop();
+    expect(startWriter().nextId()).toBe(b + 1);
+  });
+
   test("telemetry readings that are not finite numbers are stored as unknown, not as a failed batch", async () => {
     const writer = startWriter();
+    const odd = entry();
     writer.record(
-      finalOf(entry({ id: "odd-telemetry" }), {
+      finalOf(odd, {
         gpuUtilizationPct: Number.NaN,
         kvCacheUsage: Number.POSITIVE_INFINITY,
         backendQueueDepth: 0,
@@ -300,7 +343,7 @@ describe("createRequestLogWriter", () => {
     );
     await writer.flush();
     expect(writer.stats()).toMatchObject({ written: 1, failedBatches: 0 });
-    expect(await prisma.requestLog.findUnique({ where: { id: "odd-telemetry" } })).toMatchObject({
+    expect(await prisma.requestLog.findUnique({ where: { id: odd.id } })).toMatchObject({
       gpuUtilizationPct: null,
       kvCacheUsage: null,
       backendQueueDepth: 0,
@@ -311,12 +354,13 @@ describe("createRequestLogWriter", () => {
   test("rows written by the writer and by Prisma compare correctly in Prisma's date filters", async () => {
     const writer = startWriter();
     const t = new Date("2026-11-27T12:00:00.500Z");
+    const ids = { viaPrisma: 1, justBefore: 2, sameInstant: 3, justAfter: 4 };
     await prisma.requestLog.create({
-      data: { id: "via-prisma", receivedAt: t, method: "GET", endpoint: "/v1/models", stream: false, outcome: "served" },
+      data: { id: ids.viaPrisma, receivedAt: t, method: "GET", endpoint: "/v1/models", stream: false, outcome: "served" },
     });
-    writer.record(finalOf(entry({ id: "just-before", receivedAt: new Date(t.getTime() - 1) })));
-    writer.record(finalOf(entry({ id: "same-instant", receivedAt: new Date(t.getTime()) })));
-    writer.record(finalOf(entry({ id: "just-after", receivedAt: new Date(t.getTime() + 1) })));
+    writer.record(finalOf(entry({ id: ids.justBefore, receivedAt: new Date(t.getTime() - 1) })));
+    writer.record(finalOf(entry({ id: ids.sameInstant, receivedAt: new Date(t.getTime()) })));
+    writer.record(finalOf(entry({ id: ids.justAfter, receivedAt: new Date(t.getTime() + 1) })));
     await writer.flush();
 
     const atOrAfter = await prisma.requestLog.findMany({
@@ -324,7 +368,7 @@ describe("createRequestLogWriter", () => {
       orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
       select: { id: true },
     });
-    expect(atOrAfter.map((row) => row.id)).toEqual(["same-instant", "via-prisma", "just-after"]);
+    expect(atOrAfter.map((row) => row.id)).toEqual([ids.viaPrisma, ids.sameInstant, ids.justAfter]);
     expect(await prisma.requestLog.count({ where: { receivedAt: t } })).toBe(2);
   });
 });

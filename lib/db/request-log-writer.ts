@@ -1,11 +1,16 @@
 import { openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
 import { toDbTimestamp } from "@/lib/db/timestamps";
-import { REQUEST_LOG_COLUMNS, REQUEST_LOG_FIELDS, type RequestLogEntry, type RequestLogField, type RequestLogFieldSpec } from "@/lib/request-log/record";
+import { REQUEST_LOG_COLUMNS, type RequestLogEntry } from "@/lib/request-log/record";
+import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, rollupOf } from "@/lib/request-log/rollup";
+import { toStoredRow, type StoredRow } from "./request-log/rows";
 
 // The gateway's log rows are written here, off the hot path: `record` only puts the entry in a bounded
 // in-memory queue; a timer flushes the queue in one transaction on a separate better-sqlite3 connection.
 // A response never waits for the database, and a database problem costs log rows (counted), never requests.
-
+//
+// The same transaction keeps the per-minute rollups (RequestRollup: one increment per finished request) and the
+// captured bodies (RequestBody), so the rollups always agree with the rows they summarise.
+//
 // The row's fields are defined once, in lib/request-log/record.ts; the entry type and the columns come from there.
 
 export type RequestLogWriterStats = {
@@ -20,6 +25,8 @@ export type RequestLogWriterStats = {
 };
 
 export type RequestLogWriter = {
+  /** Switchyard's id for a new request: the next in arrival order (ids are the log's primary key). */
+  nextId(): number;
   /** Queues an entry (kept as given until the next flush: pass a copy you will not change). Synchronous and O(1); never throws, never waits. */
   record(entry: RequestLogEntry): void;
   stats(): RequestLogWriterStats;
@@ -42,8 +49,6 @@ export type RequestLogWriterOptions = ({ dbFile: string; db?: never } | { db: Sq
 };
 
 const COLUMNS = REQUEST_LOG_COLUMNS;
-type SqlValue = string | number | null;
-type Row = Record<RequestLogField, SqlValue>;
 
 const columnList = COLUMNS.map((column) => `"${column}"`).join(", ");
 const valueList = COLUMNS.map((column) => `@${column}`).join(", ");
@@ -55,33 +60,85 @@ const UPSERT_FINAL_SQL =
     .map((column) => `"${column}" = excluded."${column}"`)
     .join(", ");
 
-// Telemetry readings are best effort: NaN or Infinity (e.g. a division over an empty window) is stored as unknown.
-const finiteOrNull = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+const ROLLUP_KEY = ["minute", ...ROLLUP_DIMENSIONS];
+const UPSERT_ROLLUP_SQL =
+  `INSERT INTO "RequestRollup" (${[...ROLLUP_KEY, ...ROLLUP_COUNTERS].map((c) => `"${c}"`).join(", ")}) ` +
+  `VALUES (${[...ROLLUP_KEY, ...ROLLUP_COUNTERS].map((c) => `@${c}`).join(", ")}) ` +
+  `ON CONFLICT (${ROLLUP_KEY.map((c) => `"${c}"`).join(", ")}) DO UPDATE SET ` +
+  ROLLUP_COUNTERS.map((c) => `"${c}" = "${c}" + excluded."${c}"`).join(", ");
+const UPSERT_BODY_SQL =
+  `INSERT INTO "RequestBody" ("requestLogId", "receivedAt", "requestBody", "responseBody") VALUES (@id, @receivedAt, @requestBody, @responseBody) ` +
+  `ON CONFLICT ("requestLogId") DO UPDATE SET "requestBody" = excluded."requestBody", "responseBody" = excluded."responseBody"`;
 
-/** One field's value as its column stores it. */
-function toSqlValue(field: RequestLogField, value: unknown): SqlValue {
-  const spec: RequestLogFieldSpec = REQUEST_LOG_FIELDS[field];
-  switch (spec.type) {
-    case "date":
-      if (spec.nullable && !value) return null;
-      return toDbTimestamp(value as Date); // throws on an invalid Date
-    case "boolean":
-      return value ? 1 : 0; // Prisma's Boolean on SQLite is 0/1
-    case "reading":
-      return finiteOrNull(value);
-    default:
-      if (value !== undefined && value !== null) return value as SqlValue;
-      if (spec.default !== undefined) return spec.default as SqlValue;
-      return spec.nullable ? null : (value as SqlValue);
-  }
+/** What one queued entry writes: its row, and for a finished request its captured bodies. */
+interface PreparedEntry {
+  row: StoredRow;
+  body: { id: number; receivedAt: string; requestBody: string | null; responseBody: string | null } | null;
 }
 
 /** Converts at flush time: a malformed entry is rejected alone. */
-function toRow(entry: RequestLogEntry): Row {
-  if (typeof entry.id !== "string" || entry.id.length === 0) throw new Error("request log entry without an id");
-  const row: Partial<Row> = {};
-  for (const column of COLUMNS) row[column] = toSqlValue(column, entry[column]);
-  return row as Row;
+function prepareEntry(entry: RequestLogEntry): PreparedEntry {
+  const row = toStoredRow(entry);
+  const captured = entry.outcome !== "open" && (entry.requestBody != null || entry.responseBody != null);
+  const body = captured ? { id: entry.id, receivedAt: row.receivedAt as string, requestBody: entry.requestBody ?? null, responseBody: entry.responseBody ?? null } : null;
+  return { row, body };
+}
+
+/** The rollup increment of a stored row, negated with sign -1 (a row replaced by another final row). */
+function rollupParams(row: Record<string, unknown>, sign: 1 | -1): Record<string, string | number> {
+  const value = (column: string) => (row[column] ?? null) as never;
+  const { key, counts } = rollupOf({
+    receivedAt: new Date(row.receivedAt as string),
+    backend: value("backend"),
+    route: value("route"),
+    requestedModel: value("requestedModel"),
+    apiKeyId: value("apiKeyId"),
+    clientAddress: value("clientAddress"),
+    status: value("status"),
+    outcome: row.outcome as string,
+    promptTokens: value("promptTokens"),
+    completionTokens: value("completionTokens"),
+    energyWh: value("energyWh"),
+    ttftMs: value("ttftMs"),
+    durationMs: value("durationMs"),
+  });
+  const signed = Object.fromEntries(Object.entries(counts).map(([counter, n]) => [counter, sign * n]));
+  return { ...key, minute: toDbTimestamp(key.minute), ...signed };
+}
+
+/**
+ * Writes a finished request's row and keeps its rollup exact: the row adds to its minute once; should a finished row
+ * be replaced by another, the old one's contribution is taken back first.
+ */
+function finalRowWriter(db: SqliteDatabase): (row: StoredRow) => void {
+  const selectPrevious = db.prepare(`SELECT ${columnList} FROM "RequestLog" WHERE "id" = ?`);
+  const upsertFinal = db.prepare(UPSERT_FINAL_SQL);
+  const upsertRollup = db.prepare(UPSERT_ROLLUP_SQL);
+  return (row) => {
+    const previous = selectPrevious.get(row.id) as Record<string, unknown> | undefined;
+    if (previous && previous.outcome !== "open") upsertRollup.run(rollupParams(previous, -1));
+    upsertFinal.run(row);
+    upsertRollup.run(rollupParams(row, 1));
+  };
+}
+
+/**
+ * Rows still "open" belong to requests a previous process never finished: they become "interrupted" (and count in
+ * their minute's rollup). Call once at start-up, before the writer records anything, or live requests would be
+ * marked too. Returns how many there were.
+ */
+export function markInterruptedRequests(dbFile: string): number {
+  const db = openSqlite(dbFile);
+  try {
+    const writeFinal = finalRowWriter(db);
+    const open = db.prepare(`SELECT ${columnList} FROM "RequestLog" INDEXED BY "RequestLog_outcome_receivedAt_idx" WHERE "outcome" = 'open'`).all() as StoredRow[];
+    db.transaction(() => {
+      for (const row of open) writeFinal({ ...row, outcome: "interrupted" });
+    })();
+    return open.length;
+  } finally {
+    db.close();
+  }
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -94,7 +151,10 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
 
   // Keyed by request id: the final entry replaces the queued "open" one, so each batch writes one row per id.
   // Entries are converted to rows at flush time, so an "open" entry superseded in the same batch costs nothing.
-  let queue = new Map<string, RequestLogEntry>();
+  let queue = new Map<number, RequestLogEntry>();
+  // Ids continue after the newest row (the primary key's last entry: one lookup). A database that cannot be read
+  // yet (no table before migrations) starts at 1; its rows would be counted as failed batches anyway.
+  let lastId = readLastId(db);
   let written = 0;
   let dropped = 0;
   let failedBatches = 0;
@@ -103,7 +163,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
 
   // Prepared lazily and re-prepared after a failure, so a missing table at start-up is an ordinary
   // (counted, recoverable) batch failure rather than a crash.
-  let writeBatch: ((rows: Row[]) => void) | null = null;
+  let writeBatch: ((entries: PreparedEntry[]) => void) | null = null;
 
   function noteError(error: unknown): void {
     lastError = errorMessage(error);
@@ -114,11 +174,19 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     }
   }
 
-  function prepareBatchWriter(): (rows: Row[]) => void {
+  function prepareBatchWriter(): (entries: PreparedEntry[]) => void {
     const insertOpen = db.prepare(INSERT_OPEN_SQL);
-    const upsertFinal = db.prepare(UPSERT_FINAL_SQL);
-    return db.transaction((rows: Row[]) => {
-      for (const row of rows) (row.outcome === "open" ? insertOpen : upsertFinal).run(row);
+    const writeFinal = finalRowWriter(db);
+    const upsertBody = db.prepare(UPSERT_BODY_SQL);
+    return db.transaction((entries: PreparedEntry[]) => {
+      for (const { row, body } of entries) {
+        if (row.outcome === "open") {
+          insertOpen.run(row);
+          continue;
+        }
+        writeFinal(row);
+        if (body) upsertBody.run(body);
+      }
     });
   }
 
@@ -126,10 +194,10 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     if (queue.size === 0) return;
     const entries = [...queue.values()];
     queue = new Map();
-    const batch: Row[] = [];
+    const batch: PreparedEntry[] = [];
     for (const entry of entries) {
       try {
-        batch.push(toRow(entry));
+        batch.push(prepareEntry(entry));
       } catch (error) {
         // A malformed entry is dropped alone; the rest of the batch is written.
         dropped += 1;
@@ -153,6 +221,8 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
   timer.unref(); // logging alone must never keep the process alive
 
   return {
+    nextId: () => ++lastId,
+
     record(entry) {
       try {
         if (stopped) {
@@ -166,7 +236,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
           dropped += 1;
           return;
         }
-        if (typeof entry.id !== "string" || entry.id.length === 0) throw new Error("request log entry without an id");
+        if (!Number.isSafeInteger(entry.id) || entry.id <= 0) throw new Error("request log entry without an id");
         queue.set(entry.id, entry);
       } catch (error) {
         dropped += 1;
@@ -200,10 +270,24 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
 
 /** A writer that keeps nothing: `SWITCHYARD_REQUEST_LOG=off`, for the benchmark's log-off run. */
 export function disabledRequestLog(): RequestLogWriter {
+  let lastId = 0;
   return {
+    nextId: () => ++lastId,
     record: () => undefined,
     stats: () => ({ queued: 0, written: 0, dropped: 0, failedBatches: 0 }),
     flush: async () => undefined,
     stop: async () => undefined,
   };
+}
+
+/** The newest id ever given: AUTOINCREMENT's high-water mark, which outlives the rows (retention may delete them all). */
+function readLastId(db: SqliteDatabase): number {
+  try {
+    const row = db
+      .prepare(`SELECT max(coalesce((SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'RequestLog'), 0), coalesce((SELECT max("id") FROM "RequestLog"), 0)) AS "id"`)
+      .get() as { id: number };
+    return row.id;
+  } catch {
+    return 0;
+  }
 }

@@ -18,7 +18,7 @@ export interface LabEventMap {
   /** One scrape of a backend's vLLM metrics. */
   backend_sample: { backendId: string; at: number } & Pick<BackendReadings, BackendChartField>;
   /** A request finished (for the live tail). */
-  request: { id: string; receivedAt: string; outcome: string; status: number | null; backend: string | null; requestedModel: string | null };
+  request: { id: number; receivedAt: string; outcome: string; status: number | null; backend: string | null; requestedModel: string | null };
 }
 
 export type LabEventName = keyof LabEventMap;

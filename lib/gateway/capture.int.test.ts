@@ -17,9 +17,10 @@ afterAll(async () => {
   await lab?.close();
 });
 
-async function row(id: string) {
+/** The captured bodies of the request a response names (x-switchyard-log-id), as stored beside its log row. */
+async function bodies(response: Response) {
   await lab.flushLog();
-  return lab.prisma.requestLog.findUniqueOrThrow({ where: { id } });
+  return lab.prisma.requestBody.findUniqueOrThrow({ where: { requestLogId: Number(response.headers.get("x-switchyard-log-id")) } });
 }
 
 test("a streamed chat keeps its request body and exactly the text the client received; the Authorization header is nowhere", async () => {
@@ -35,7 +36,7 @@ test("a streamed chat keeps its request body and exactly the text the client rec
     .filter((event) => event.startsWith("data: {"))
     .map((event) => (JSON.parse(event.slice(6)) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? "")
     .join("");
-  const logged = await row(response.headers.get("x-request-id") ?? "");
+  const logged = await bodies(response);
   expect(logged.requestBody).toContain("What is a switchyard?");
   expect(logged.responseBody).toBe(received);
   await lab.switchyard.requestLog.flush();
@@ -50,7 +51,7 @@ test("bodies beyond the limit are cut at it", async () => {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "fast-model", max_tokens: 4, messages: [{ role: "user", content: "x".repeat(10_000) }] }),
   });
-  const logged = await row(response.headers.get("x-request-id") ?? "");
+  const logged = await bodies(response);
   expect(Buffer.byteLength(logged.requestBody ?? "")).toBe(2048);
   expect(logged.responseBody).toContain('"chat.completion"');
 });

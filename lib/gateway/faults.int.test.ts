@@ -37,15 +37,19 @@ function post(body: Record<string, unknown>, init: RequestInit = {}) {
   return fetch(`${lab.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages, ...body }), ...init });
 }
 
-async function row(id: string) {
+/** The final log row of a request: by its log id (x-switchyard-log-id), or by the client's own x-request-id (the newest such row). */
+async function row(key: number | string) {
   for (let i = 0; i < 100; i++) {
     await lab.flushLog();
-    const found = await lab.prisma.requestLog.findUnique({ where: { id } });
+    const found = await lab.prisma.requestLog.findFirst({ where: typeof key === "number" ? { id: key } : { clientRequestId: key }, orderBy: { id: "desc" } });
     if (found && found.outcome !== "open") return found;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`no final log row for ${id}`);
+  throw new Error(`no final log row for ${key}`);
 }
+
+/** The id of the log row a response names. */
+const logId = (response: Response) => Number(response.headers.get("x-switchyard-log-id"));
 
 async function simAbortSeen(backend: string, requestId: string, abortedAt: number): Promise<number> {
   for (let i = 0; i < 100; i++) {
@@ -64,7 +68,7 @@ describe("fault suite", () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBeTruthy();
-    await row(response.headers.get("x-request-id") ?? "");
+    await row(logId(response));
     expect(await lab.prisma.requestLog.count()).toBe(before + 1);
   });
 
@@ -73,7 +77,7 @@ describe("fault suite", () => {
     for (let i = 0; i < 5; i++) {
       const response = await post({ model: "fast-model" });
       expect(response.status).toBe(500);
-      expect((await row(response.headers.get("x-request-id") ?? "")).attempts).toBe(1);
+      expect((await row(logId(response))).attempts).toBe(1);
     }
     expect(lab.switchyard.health.isHealthy("fast")).toBe(true);
     expect((await post({ model: "fast-model" })).status).toBe(200);
@@ -105,7 +109,7 @@ describe("fault suite", () => {
     expect(errorAt).toBeGreaterThan(0);
     expect(errorAt - lastTokenAt).toBeLessThan(1000);
     expect(text.trim().endsWith("data: [DONE]")).toBe(true);
-    const crashed = await row(response.headers.get("x-request-id") ?? "");
+    const crashed = await row(logId(response));
     expect(crashed.outcome).toBe("upstream_error");
     expect(crashed.completionTokens).toBeGreaterThanOrEqual(4);
     const otherText = await other;
@@ -123,7 +127,7 @@ describe("fault suite", () => {
       expect(elapsed).toBeGreaterThanOrEqual(FIRST_TOKEN_TIMEOUT_S * 900);
       expect(elapsed).toBeLessThanOrEqual(FIRST_TOKEN_TIMEOUT_S * 1100 + 50);
       expect(((await response.json()) as { error: { type: string } }).error.type).toBe("timeout_error");
-      expect((await row(response.headers.get("x-request-id") ?? "")).outcome).toBe("timeout");
+      expect((await row(logId(response))).outcome).toBe("timeout");
       await lab.switchyard.health.checkAll();
     }
   });
@@ -139,7 +143,7 @@ describe("fault suite", () => {
       .map((event) => JSON.parse(event.slice(6)) as { choices: { delta?: { content?: string }; finish_reason?: string | null }[] })
       .filter((chunk) => chunk.choices[0]?.delta?.content);
     expect(deltas).toHaveLength(30);
-    expect((await row(response.headers.get("x-request-id") ?? "")).outcome).toBe("served");
+    expect((await row(logId(response))).outcome).toBe("served");
   }, 20_000);
 
   test("client aborts before the first token, mid-stream and on a non-stream request -> the simulator sees each within 100 ms; rows say client_abort", async () => {

@@ -43,10 +43,14 @@ beforeEach(async () => {
 
 const hello = [{ role: "user" as const, content: "Say hello to the lab." }];
 
-async function logRow(id: string) {
+/** The log row of a request: by its log id (x-switchyard-log-id), or by the client's own x-request-id (the newest such row). */
+async function logRow(key: number | string) {
   await lab.flushLog();
-  return lab.prisma.requestLog.findUnique({ where: { id } });
+  return lab.prisma.requestLog.findFirst({ where: typeof key === "number" ? { id: key } : { clientRequestId: key }, orderBy: { id: "desc" } });
 }
+
+/** The id of the log row a response names. */
+const logId = (response: Response) => Number(response.headers.get("x-switchyard-log-id"));
 
 async function logRowsCount(): Promise<number> {
   await lab.flushLog();
@@ -71,8 +75,7 @@ describe("chat through the openai package", () => {
     expect(data.usage?.completion_tokens).toBeGreaterThan(0);
     expect(response.headers.get("x-switchyard-backend")).toBe("qwen-7b");
     expect(response.headers.get("x-switchyard-route")).toBe("fast");
-    const id = response.headers.get("x-request-id") ?? "";
-    const row = await logRow(id);
+    const row = await logRow(logId(response));
     expect(row).toMatchObject({
       outcome: "served",
       status: 200,
@@ -101,7 +104,7 @@ describe("chat through the openai package", () => {
     const id = response.headers.get("x-request-id") ?? "";
     const received = (await lab.sims["qwen-14b"]!.state()).recentRequests.find((r) => r.xRequestId === id);
     expect(received?.streamOptions).toMatchObject({ include_usage: true });
-    const row = await logRow(id);
+    const row = await logRow(logId(response));
     expect(row).toMatchObject({ outcome: "served", backend: "qwen-14b", stream: true, completionTokens: deltas });
     expect(row?.ttftMs).toBeGreaterThan(0);
     expect(row?.firstTokenAt).toBeInstanceOf(Date);
@@ -162,7 +165,7 @@ describe("routing", () => {
       })
       .withResponse();
     expect(tools.response.headers.get("x-switchyard-backend")).toBe("qwen-14b");
-    const row = await logRow(tools.response.headers.get("x-request-id") ?? "");
+    const row = await logRow(logId(tools.response));
     expect(row).toMatchObject({ requestedModel: "auto", route: "reasoning" });
     expect(row?.routeReason).toContain("tools");
   });
@@ -171,7 +174,7 @@ describe("routing", () => {
     const { data, response } = await client.chat.completions.create({ model: "flaky", messages: hello }).withResponse();
     expect(data.choices[0]?.message.content).toBeTruthy();
     expect(response.headers.get("x-switchyard-backend")).toBe("qwen-7b");
-    const row = await logRow(response.headers.get("x-request-id") ?? "");
+    const row = await logRow(logId(response));
     // Refused on the attempt, or already known down from its health probe: either way the client never sees it.
     expect(row?.attempts).toBeGreaterThanOrEqual(1);
     expect(row?.routeReason).toMatch(/dead (connection refused|unreachable)/);
@@ -185,7 +188,7 @@ describe("routing", () => {
     const body = (await response.json()) as { error: { message: string; type: string } };
     expect(body.error.message).toContain("dead");
     expect(await logRowsCount()).toBe(before + 1);
-    expect(await logRow(response.headers.get("x-request-id") ?? "")).toMatchObject({ outcome: "rejected", status: 503 });
+    expect(await logRow(logId(response))).toMatchObject({ outcome: "rejected", status: 503 });
   });
 
   test("a model offline in the current mode -> 503 naming the mode that serves it", async () => {
@@ -203,7 +206,7 @@ describe("failures and aborts", () => {
     await lab.sims["qwen-7b"]!.setFaults({ error500: 1 });
     const response = await fetch(`${lab.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "fast", messages: hello }) });
     expect(response.status).toBe(500);
-    const row = await logRow(response.headers.get("x-request-id") ?? "");
+    const row = await logRow(logId(response));
     expect(row).toMatchObject({ outcome: "upstream_error", status: 500, attempts: 1, backend: "qwen-7b" });
   });
 
@@ -224,7 +227,7 @@ describe("failures and aborts", () => {
     const seen = await waitFor(async () => (await lab.sims["qwen-7b"]!.state()).aborts.find((a) => a.xRequestId === id));
     expect(seen.at - abortedAt).toBeLessThan(100);
     const row = await waitFor(async () => {
-      const r = await logRow(id);
+      const r = await logRow(logId(response));
       return r?.outcome === "open" ? null : r;
     });
     expect(row.outcome).toBe("client_abort");
@@ -264,7 +267,7 @@ describe("failures and aborts", () => {
     expect(events.at(-1)).toBe("data: [DONE]");
     const errorEvent = JSON.parse((events.at(-2) ?? "").slice("data: ".length)) as { error: { message: string } };
     expect(errorEvent.error.message).toContain("crashy");
-    const row = await logRow(response.headers.get("x-request-id") ?? "");
+    const row = await logRow(logId(response));
     expect(row?.outcome).toBe("upstream_error");
     expect(row?.completionTokens).toBeGreaterThanOrEqual(1);
   });
@@ -323,7 +326,7 @@ describe("bad input: OpenAI-shaped 4xx, never a 500, always a log row", () => {
     expect(Object.keys(json.error).sort()).toEqual(["code", "message", "param", "type"]);
     expect(json.error.message).toMatch(message);
     expect(await logRowsCount()).toBe(before + 1);
-    const row = await logRow(response.headers.get("x-request-id") ?? "");
+    const row = await logRow(logId(response));
     expect(row).toMatchObject({ status, outcome: "bad_request" });
   });
 });

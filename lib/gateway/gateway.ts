@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { AdmissionError } from "@/lib/admission/admission-error";
 import type { AdmissionLane, BackendAdmission } from "@/lib/admission/backend-admission";
@@ -141,7 +140,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async handle(request, endpoint, options = {}) {
       const url = new URL(request.url);
       const ctx = new RequestContext(deps.sink, {
-        id: requestIdFrom(request),
+        id: deps.sink.nextId(),
+        clientRequestId: clientRequestIdFrom(request),
         method: request.method,
         endpoint: url.pathname,
         clientAddress: loggedClientAddress(request, deps.config()),
@@ -216,10 +216,10 @@ function served(ctx: RequestContext, body: unknown): Response {
   return Response.json(body, { headers: tracingHeaders(ctx) });
 }
 
-/** A client's own request id is kept (and passed to vLLM) when it is a sane token; otherwise we make one. */
-function requestIdFrom(request: Request): string {
+/** A client's own request id is kept (logged, echoed, passed to vLLM) when it is a sane token. */
+function clientRequestIdFrom(request: Request): string | null {
   const given = request.headers.get("x-request-id");
-  return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+  return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : null;
 }
 
 /** The client's address for the log (lib/auth/request-facts.ts decides whom to believe); null when unknown. */

@@ -32,7 +32,7 @@ test("a request without a model gets the key's default model; one for a model th
   expect(response.status).toBe(200);
   expect(response.headers.get("x-switchyard-route")).toBe("fast");
   await lab.flushLog();
-  const row = await lab.prisma.requestLog.findUniqueOrThrow({ where: { id: response.headers.get("x-request-id") ?? "" } });
+  const row = await lab.prisma.requestLog.findUniqueOrThrow({ where: { id: Number(response.headers.get("x-switchyard-log-id")) } });
   expect(row).toMatchObject({ requestedModel: "fast", apiKeyId: keyId, apiKeyName: "discord-bot" });
 
   const refused = await fetch(`${lab.url}/v1/chat/completions`, {
@@ -53,6 +53,6 @@ test("the logged client address is the socket's, whatever X-Forwarded-For or the
   });
   expect(response.status).toBe(200);
   await lab.flushLog();
-  const row = await lab.prisma.requestLog.findUniqueOrThrow({ where: { id: response.headers.get("x-request-id") ?? "" } });
+  const row = await lab.prisma.requestLog.findUniqueOrThrow({ where: { id: Number(response.headers.get("x-switchyard-log-id")) } });
   expect(row.clientAddress).toBe("127.0.0.1");
 });

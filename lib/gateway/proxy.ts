@@ -67,7 +67,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
       throw admissionRefusal(error, backendId);
     }
     ctx.record.queueMs = round(ticket.queuedMs);
-    const lease = deps.inFlight.acquire(backendId, ctx.record.id);
+    const lease = deps.inFlight.acquire(backendId, String(ctx.record.id));
     lease.onEvict(abortUpstream);
     // One timer covers the wait for headers and, for streams, for the first chunk (vLLM sends headers at once and
     // its first chunk with the first token). It aborts the upstream request; the awaits below then see why.
@@ -90,7 +90,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
       upstream = await deps.pools.pool(backend.url).request({
         path: request.path,
         method: "POST",
-        headers: { "content-type": "application/json", accept: request.stream ? "text/event-stream" : "application/json", "x-request-id": ctx.record.id },
+        headers: { "content-type": "application/json", accept: request.stream ? "text/event-stream" : "application/json", "x-request-id": requestIdOf(ctx) },
         body: JSON.stringify({ ...request.body, model: backend.servedModel }),
         signal: upstreamAbort.signal,
       });
@@ -304,10 +304,18 @@ function responseHeaders(ctx: RequestContext, contentType: string | string[] | u
   return headers;
 }
 
-/** Headers that tell the client what happened: the request id, the backend that served, the route and why. */
+/** The request id the client and vLLM see: the client's own, else Switchyard's (the log's id). */
+function requestIdOf(ctx: RequestContext): string {
+  return ctx.record.clientRequestId ?? String(ctx.record.id);
+}
+
+/**
+ * Headers that tell the client what happened: the request id, the log row's id (the client's id may name several
+ * rows), the backend that served, the route and why.
+ */
 export function tracingHeaders(ctx: RequestContext): Record<string, string> {
   const { id, backend, route, routeReason } = ctx.record;
-  const headers: Record<string, string> = { "x-request-id": id };
+  const headers: Record<string, string> = { "x-request-id": requestIdOf(ctx), "x-switchyard-log-id": String(id) };
   if (backend) headers["x-switchyard-backend"] = backend;
   if (route) headers["x-switchyard-route"] = asciiHeader(route);
   if (routeReason) headers["x-switchyard-route-reason"] = asciiHeader(routeReason);

@@ -13,7 +13,7 @@ export class RequestContext {
 
   constructor(
     private readonly sink: RequestRecordSink,
-    init: Pick<RequestRecord, "id" | "method" | "endpoint" | "clientAddress" | "userAgent">,
+    init: Pick<RequestRecord, "id" | "clientRequestId" | "method" | "endpoint" | "clientAddress" | "userAgent">,
   ) {
     this.record = startRequestRecord({ ...init, receivedAt: new Date() });
   }

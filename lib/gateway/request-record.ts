@@ -2,6 +2,8 @@ import type { RequestLogOutcome, RequestRecord } from "@/lib/request-log/record"
 
 /** Where finished and still-open records go; must never block or throw (the request log writer). */
 export interface RequestRecordSink {
+  /** Switchyard's id for a new request (the request log gives them in arrival order). */
+  nextId(): number;
   record(entry: RequestRecord): void;
 }
 

@@ -35,6 +35,6 @@ test("a connection reset after the request was sent is a 502 from that backend, 
   expect((await lab.sims.spare!.state()).totals.requests).toBe(before);
 
   await lab.flushLog();
-  const row = await lab.prisma.requestLog.findFirstOrThrow({ where: { id: response.headers.get("x-request-id") ?? "" } });
+  const row = await lab.prisma.requestLog.findFirstOrThrow({ where: { id: Number(response.headers.get("x-switchyard-log-id")) } });
   expect(row).toMatchObject({ outcome: "upstream_error", backend: "resetting", status: 502 });
 });

@@ -1,7 +1,7 @@
-// The request-log record, defined once: every field of a RequestLog row, in table order, with its type. The gateway's
-// RequestRecord, the writer's entry, columns and row conversion, the list projection, the CSV columns and the record
-// a request starts from are all derived from this table. It must describe the same row as the RequestLog model in
-// prisma/schema.prisma (lib/db/queries/request-logs.ts checks that at compile time).
+// The request-log record, defined once: every field of a RequestLog row, in table order, with its type, plus the
+// captured bodies (stored apart, in RequestBody). The gateway's RequestRecord, the writer's entry, columns and row
+// conversion, the CSV columns and the record a request starts from are all derived from this table. It must describe
+// the same row as the RequestLog model in prisma/schema.prisma (lib/db/request-log/rows.ts checks that at compile time).
 //
 // A leaf module (no imports), so the gateway, lib/db and lib/api can all depend on it.
 
@@ -37,14 +37,18 @@ export type RequestLogFieldSpec = {
   start?: FieldValues[keyof FieldValues];
   /** What the writer stores when an entry leaves the field out (the column's default). */
   default?: FieldValues[keyof FieldValues];
-  /** A captured body: large and private, so lists and the CSV export leave it out (the detail view shows it). */
+  /** A captured body: large and private, so it is stored apart (RequestBody) and only the detail view shows it. */
   captured?: true;
+  /** Computed by the writer from other fields (never part of a record). */
+  derived?: true;
 };
 
 /** Every RequestLog column, in table order, with its type. */
 export const REQUEST_LOG_FIELDS = {
-  /** The request id (also sent to the client as x-request-id). */
-  id: { type: "string" },
+  /** Switchyard's id for the request, given by the request log in arrival order (RequestRecordSink.nextId). */
+  id: { type: "number" },
+  /** The client's x-request-id, when it sent one (echoed back and sent to vLLM); several requests may share one. */
+  clientRequestId: { type: "string", nullable: true },
   receivedAt: { type: "date" },
   firstTokenAt: { type: "date", nullable: true },
   finishedAt: { type: "date", nullable: true },
@@ -61,6 +65,8 @@ export const REQUEST_LOG_FIELDS = {
   stream: { type: "boolean", start: false },
   /** HTTP status sent to the client. */
   status: { type: "number", nullable: true },
+  /** status / 100, for the status-class filter's index. */
+  statusClass: { type: "number", nullable: true, derived: true },
   outcome: { type: "outcome", start: "open" },
   errorCode: { type: "string", nullable: true },
   errorMessage: { type: "string", nullable: true },
@@ -93,38 +99,43 @@ type Fields = typeof REQUEST_LOG_FIELDS;
 export type RequestLogField = keyof Fields;
 type FieldsWhere<Condition> = { [K in RequestLogField]: Fields[K] extends Condition ? K : never }[RequestLogField];
 
-/** The captured bodies. */
+/** The captured bodies (stored in RequestBody). */
 export type CapturedBodyField = FieldsWhere<{ captured: true }>;
-/** Every field but the captured bodies: what lists and the CSV export show. */
-export type RequestLogListField = Exclude<RequestLogField, CapturedBodyField>;
+/** Fields the writer computes. */
+type DerivedField = FieldsWhere<{ derived: true }>;
+/** The RequestLog table's columns: every field but the captured bodies. */
+export type RequestLogColumn = Exclude<RequestLogField, CapturedBodyField>;
+/** What a request's record holds: every field but the derived ones. */
+type RecordField = Exclude<RequestLogField, DerivedField>;
 
-/** One request as the gateway saw it: becomes one RequestLog row. */
-export type RequestRecord = {
-  -readonly [K in RequestLogField]: FieldValues[Fields[K]["type"]] | (Fields[K] extends { nullable: true } ? null : never);
-};
+type ValueOf<K extends RequestLogField> = FieldValues[Fields[K]["type"]] | (Fields[K] extends { nullable: true } ? null : never);
+
+/** One request as the gateway saw it: becomes one RequestLog row (and a RequestBody row when bodies were captured). */
+export type RequestRecord = { -readonly [K in RecordField]: ValueOf<K> };
+/** One RequestLog row as stored. */
+export type RequestLogRowValues = { -readonly [K in RequestLogColumn]: ValueOf<K> };
 
 type OptionalInEntry = FieldsWhere<{ nullable: true } | { default: unknown }>;
 /** One request as it is handed to the writer: nullable fields and fields with a default may be left out. */
-export type RequestLogEntry = Pick<RequestRecord, Exclude<RequestLogField, OptionalInEntry>> &
-  Partial<Pick<RequestRecord, OptionalInEntry>>;
+export type RequestLogEntry = Pick<RequestRecord, Exclude<RecordField, OptionalInEntry>> & Partial<Pick<RequestRecord, Extract<RecordField, OptionalInEntry>>>;
 
 type OptionalAtStart = FieldsWhere<{ nullable: true } | { start: unknown }>;
 /** What the creator of a record gives: the non-nullable fields without a start value, and any others it knows. */
-export type RequestRecordStart = Pick<RequestRecord, Exclude<RequestLogField, OptionalAtStart>> &
-  Partial<Pick<RequestRecord, OptionalAtStart>>;
+export type RequestRecordStart = Pick<RequestRecord, Exclude<RecordField, OptionalAtStart>> & Partial<Pick<RequestRecord, Extract<RecordField, OptionalAtStart>>>;
 
-/** Every RequestLog column, in table order. */
-export const REQUEST_LOG_COLUMNS = Object.keys(REQUEST_LOG_FIELDS) as readonly RequestLogField[];
+const ALL_FIELDS = Object.keys(REQUEST_LOG_FIELDS) as readonly RequestLogField[];
 
-/** Every column but the captured bodies, in table order. */
-export const REQUEST_LOG_LIST_COLUMNS: readonly RequestLogListField[] = REQUEST_LOG_COLUMNS.filter(
-  (field): field is RequestLogListField => !("captured" in REQUEST_LOG_FIELDS[field]),
+/** Every RequestLog column, in table order (the captured bodies live in RequestBody). */
+export const REQUEST_LOG_COLUMNS: readonly RequestLogColumn[] = ALL_FIELDS.filter(
+  (field): field is RequestLogColumn => !("captured" in REQUEST_LOG_FIELDS[field]),
 );
+
+const RECORD_FIELDS = ALL_FIELDS.filter((field): field is RecordField => !("derived" in REQUEST_LOG_FIELDS[field]));
 
 /** A new record: the given fields, the start value of the others, null where there is none. */
 export function startRequestRecord(given: RequestRecordStart): RequestRecord {
   const record: Partial<Record<RequestLogField, unknown>> = {};
-  for (const field of REQUEST_LOG_COLUMNS) {
+  for (const field of RECORD_FIELDS) {
     const spec: RequestLogFieldSpec = REQUEST_LOG_FIELDS[field];
     record[field] = field in given ? given[field] : (spec.start ?? null);
   }

@@ -175,6 +175,7 @@ const contentType = fc.constantFrom<string | undefined>("application/json", "app
 interface Outcome {
   status: number;
   requestId: string | null;
+  logId: string | null;
   backendHeader: string | null;
   text: string;
 }
@@ -189,10 +190,10 @@ async function post(path: string, body: Buffer, type: string | undefined): Promi
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  return { status: response.status, requestId: response.headers.get("x-request-id"), backendHeader: response.headers.get("x-switchyard-backend"), text };
+  return { status: response.status, requestId: response.headers.get("x-request-id"), logId: response.headers.get("x-switchyard-log-id"), backendHeader: response.headers.get("x-switchyard-backend"), text };
 }
 
-async function finalRow(id: string) {
+async function finalRow(id: number) {
   for (let i = 0; i < 100; i++) {
     await lab.flushLog();
     const row = await lab.prisma.requestLog.findUnique({ where: { id } });
@@ -215,7 +216,8 @@ async function checkOne(path: string, body: Buffer, type: string | undefined): P
   const outcome = await post(path, body, type);
   const shown = `${path} ${outcome.status} ${outcome.text.slice(0, 300)}`;
   expect(outcome.requestId, shown).toBeTruthy();
-  const row = await finalRow(outcome.requestId ?? "");
+  expect(outcome.logId, shown).toMatch(/^[1-9]\d*$/);
+  const row = await finalRow(Number(outcome.logId));
   expect(await countRows(), `exactly one log row for ${shown}`).toBe(before + 1);
   expect(row.status, shown).toBe(outcome.status);
 

@@ -32,7 +32,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
   }
 }
 
-async function chat(model: string, maxTokens: number, stream: boolean): Promise<string> {
+async function chat(model: string, maxTokens: number, stream: boolean): Promise<number> {
   const response = await fetch(`${app.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -40,7 +40,7 @@ async function chat(model: string, maxTokens: number, stream: boolean): Promise<
   });
   await response.text();
   expect(response.status).toBe(200);
-  return response.headers.get("x-request-id") ?? "";
+  return Number(response.headers.get("x-switchyard-log-id"));
 }
 
 /** The GPUs' energy over [from, to] from their power readings, independently of the request log. */
@@ -55,7 +55,7 @@ function measuredWh(from: number, to: number): number {
 }
 
 interface Row {
-  id: string;
+  id: number;
   backend: string | null;
   receivedAt: Date;
   finishedAt: Date | null;
@@ -64,7 +64,7 @@ interface Row {
 }
 
 /** Runs the requests at once, waits for their rows to be settled, and returns the window's energy accounts. */
-async function burst(requests: (() => Promise<string>)[]) {
+async function burst(requests: (() => Promise<number>)[]) {
   const telemetry = app.switchyard.telemetry;
   const before = telemetry.energyTotals();
   const windowStart = before.upToMs;

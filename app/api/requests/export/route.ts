@@ -1,3 +1,3 @@
-export { exportRequestsCsv as GET } from "@/lib/api/requests";
+export { exportRequests as GET } from "@/lib/api/requests";
 
 export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { getUsage as GET } from "@/lib/api/requests";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,100 @@
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
+import type { ExportFormat } from "./export-format";
+import type { ReaderOperation, ReaderOperations, ReaderRequest, ReaderResponse } from "./protocol";
+import type { RequestLogFilters } from "./queries";
+
+export type { RequestDetail } from "./protocol";
+
+/**
+ * The gateway thread's handle on the request log's reader worker (./worker.ts): every console read of the log, its
+ * exports and its retention run there, so none of them can stall a stream. A worker that dies is started again on
+ * the next call; the calls it had in hand fail.
+ */
+export interface RequestLogReader {
+  call<K extends ReaderOperation>(op: K, args: ReaderOperations[K]["args"]): Promise<ReaderOperations[K]["result"]>;
+  /** Every matching row as a file, read from one cursor chunk by chunk as the client takes it. */
+  exportStream(filters: RequestLogFilters, format: ExportFormat, maxRows: number | null): ReadableStream<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Where the worker's source is: the project root is the working directory of `npm start`, `next dev` and the tests. */
+export function defaultWorkerFile(): string {
+  return path.join(process.cwd(), "lib", "db", "request-log", "worker.ts");
+}
+
+/** Errors the worker reports by name and the API maps by type. */
+function rebuildError(error: { name: string; message: string }): Error {
+  if (error.name === "InvalidCursorError") return new InvalidCursorError();
+  return Object.assign(new Error(error.message), { name: error.name });
+}
+
+export function createRequestLogReader(options: { dbFile: string; workerFile?: string }): RequestLogReader {
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+
+  function start(): Worker {
+    // TypeScript source, loaded through tsx as the rest of the server is (a loader flag does not reach a worker's
+    // entry on Node 20, so the worker registers tsx itself before it requires the source).
+    const source = `require("tsx/cjs/api").register(); require(${JSON.stringify(options.workerFile ?? defaultWorkerFile())});`;
+    const started = new Worker(source, { eval: true, workerData: { dbFile: options.dbFile } });
+    started.unref(); // an idle reader never keeps the process alive
+    started.on("message", (response: ReaderResponse) => {
+      const call = pending.get(response.id);
+      if (!call) return;
+      pending.delete(response.id);
+      if (response.ok) call.resolve(response.result);
+      else call.reject(rebuildError(response.error));
+    });
+    const fail = (error: Error) => {
+      if (worker === started) worker = null;
+      for (const [id, call] of pending) {
+        pending.delete(id);
+        call.reject(error);
+      }
+    };
+    started.on("error", fail);
+    started.on("exit", (code) => fail(new Error(`the request-log reader stopped (exit code ${code})`)));
+    return started;
+  }
+
+  function call<K extends ReaderOperation>(op: K, args: ReaderOperations[K]["args"]): Promise<ReaderOperations[K]["result"]> {
+    worker ??= start();
+    const id = nextId++;
+    const running = worker;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      // Only a call in flight keeps the process alive; an idle reader does not.
+      if (pending.size === 1) running.ref();
+      running.postMessage({ id, op, args } as ReaderRequest);
+    }).finally(() => {
+      if (pending.size === 0) running.unref();
+    }) as Promise<ReaderOperations[K]["result"]>;
+  }
+
+  return {
+    call,
+    exportStream(filters, format, maxRows) {
+      const encoder = new TextEncoder();
+      let exportId: number | null = null;
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          exportId ??= await call("exportOpen", { filters, format, maxRows });
+          const chunk = await call("exportNext", { exportId });
+          if (chunk === null) controller.close();
+          else controller.enqueue(encoder.encode(chunk));
+        },
+        async cancel() {
+          if (exportId !== null) await call("exportClose", { exportId }).catch(() => undefined);
+        },
+      });
+    },
+    async close() {
+      const stopping = worker;
+      worker = null;
+      await stopping?.terminate();
+    },
+  };
+}
