@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { loggedRequest } from "./support/lab";
+import { loggedRequest, logIdOf } from "./support/lab";
 
 // API keys from the console: create one (shown once), use it, revoke it. The e2e lab runs with `auth: open`,
 // where /v1 does not check keys: the gateway's 401 for a revoked key is covered by lib/api/keys.int.test.ts and
@@ -101,9 +101,10 @@ test("a key created from the Keys page is shown once, works, and is revoked from
   await page.screenshot({ path: testInfo.outputPath("keys-revoked.png"), fullPage: true });
 
   // The request made with the key: prompt capture is off in this lab, and the detail says so.
-  await loggedRequest(request, requestId);
+  const logId = logIdOf(chat);
+  await loggedRequest(request, logId);
   await page.goto("/requests");
-  await page.getByRole("button", { name: `Show request ${requestId}` }).click({ timeout: 15_000 });
+  await page.getByRole("button", { name: `Show request ${logId}` }).click({ timeout: 15_000 });
   const detail = page.getByRole("complementary", { name: "Request detail" });
   await expect(detail.getByTestId("request-detail-request-body")).toHaveText("Request body: not captured");
   await expect(detail.getByTestId("request-detail-response-body")).toHaveText("Response body: not captured");

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { loggedRequest } from "./support/lab";
+import { loggedRequest, logIdOf } from "./support/lab";
 
 // The request log in the console: a request made through the API shows up, opens, and filters narrow the table.
 
@@ -14,20 +14,23 @@ test("a chat request made through the API appears in the Requests page and its d
   const response = await chat(request, "fast", id, { stream: true });
   expect(response.status()).toBe(200);
   expect(response.headers()["x-request-id"]).toBe(id);
+  const logId = logIdOf(response);
   await response.body();
   // The page shows what the log holds when it opens: wait for the row, finished (it is written in batches).
-  expect(await loggedRequest(request, id)).toMatchObject({ outcome: "served", requestedModel: "fast", backend: "qwen-7b" });
+  expect(await loggedRequest(request, logId)).toMatchObject({ clientRequestId: id, outcome: "served", requestedModel: "fast", backend: "qwen-7b" });
 
   await page.goto("/requests");
-  const row = page.getByTestId(`request-row-${id}`);
+  const row = page.getByTestId(`request-row-${logId}`);
   await expect(row).toBeVisible({ timeout: 15_000 });
   await expect(row).toContainText("fast");
   await expect(row).toContainText("qwen-7b");
-  await row.getByRole("button", { name: `Show request ${id}` }).click();
+  await row.getByRole("button", { name: `Show request ${logId}` }).click();
 
   const detail = page.getByRole("complementary", { name: "Request detail" });
   await expect(detail).toBeVisible();
-  await expect(detail.getByTestId("request-detail-id")).toHaveText(id);
+  await expect(detail.getByTestId("request-detail-id")).toHaveText(String(logId));
+  // The client's own x-request-id is kept on the row and shown with it.
+  await expect(detail).toContainText(id);
   await expect(detail.getByTestId("request-detail-outcome")).toHaveText("served");
   await expect(detail).toContainText("route fast");
   // A streamed request has a first token: the waterfall shows all three phases.
@@ -42,21 +45,24 @@ test("filtering the requests narrows the table, new requests arrive live, and th
   const fastId = `e2e-filter-fast-${stamp}`;
   const reasoningId = `e2e-filter-reasoning-${stamp}`;
   const unknownId = `e2e-filter-unknown-${stamp}`;
-  expect((await chat(request, "fast", fastId)).status()).toBe(200);
-  expect((await chat(request, "reasoning", reasoningId)).status()).toBe(200);
-  expect((await chat(request, "no-such-model", unknownId)).status()).toBe(404);
-  for (const id of [fastId, reasoningId, unknownId]) await loggedRequest(request, id);
+  const fast = await chat(request, "fast", fastId);
+  const reasoning = await chat(request, "reasoning", reasoningId);
+  const unknown = await chat(request, "no-such-model", unknownId);
+  expect([fast.status(), reasoning.status(), unknown.status()]).toEqual([200, 200, 404]);
+  // Rows are named by their log ids (x-switchyard-log-id); the client's x-request-ids are in the export.
+  const [fastRow, reasoningRow, unknownRow] = [logIdOf(fast), logIdOf(reasoning), logIdOf(unknown)];
+  for (const logId of [fastRow, reasoningRow, unknownRow]) await loggedRequest(request, logId);
 
   await page.goto("/requests");
   const table = page.getByTestId("requests-table");
-  for (const id of [fastId, reasoningId, unknownId]) await expect(page.getByTestId(`request-row-${id}`)).toBeVisible({ timeout: 15_000 });
+  for (const logId of [fastRow, reasoningRow, unknownRow]) await expect(page.getByTestId(`request-row-${logId}`)).toBeVisible({ timeout: 15_000 });
   const unfiltered = await table.locator("tbody tr").count();
 
   const filters = page.getByTestId("request-filters");
   await filters.getByLabel("Model").fill("reasoning");
   await filters.getByRole("button", { name: "Apply filters" }).click();
-  await expect(page.getByTestId(`request-row-${fastId}`)).toHaveCount(0);
-  await expect(page.getByTestId(`request-row-${reasoningId}`)).toBeVisible();
+  await expect(page.getByTestId(`request-row-${fastRow}`)).toHaveCount(0);
+  await expect(page.getByTestId(`request-row-${reasoningRow}`)).toBeVisible();
   const modelCells = await table.locator("tbody tr td:nth-child(2)").allInnerTexts();
   expect(modelCells.length).toBeLessThan(unfiltered);
   for (const cell of modelCells) expect(cell).toMatch(/^reasoning/);
@@ -66,37 +72,45 @@ test("filtering the requests narrows the table, new requests arrive live, and th
   await filters.getByLabel("Status").fill("404");
   await filters.getByLabel("bad request").check();
   await filters.getByRole("button", { name: "Apply filters" }).click();
-  await expect(page.getByTestId(`request-row-${unknownId}`)).toBeVisible();
-  await expect(page.getByTestId(`request-row-${reasoningId}`)).toHaveCount(0);
+  await expect(page.getByTestId(`request-row-${unknownRow}`)).toBeVisible();
+  await expect(page.getByTestId(`request-row-${reasoningRow}`)).toHaveCount(0);
   const exportHref = await page.getByTestId("export-csv").getAttribute("href");
   expect(exportHref).toContain("status=404");
   expect(exportHref).toContain("outcome=bad_request");
   const csv = await (await request.get(exportHref!)).text();
-  expect(csv.split("\n")[0]).toContain("id,receivedAt");
+  expect(csv.split("\n")[0]).toContain("id,clientRequestId,receivedAt");
   expect(csv).toContain(unknownId);
   expect(csv).not.toContain(fastId);
 
-  // A bad filter value is explained, not sent.
-  await filters.getByLabel("Status").fill("2xx");
+  // A status class narrows as well: 4xx without the outcome box is still only the 404.
+  await filters.getByLabel("bad request").uncheck();
+  await filters.getByLabel("Status").fill("4xx");
   await filters.getByRole("button", { name: "Apply filters" }).click();
-  await expect(filters.getByRole("alert")).toContainText("Status must be HTTP codes");
+  await expect(page.getByTestId(`request-row-${unknownRow}`)).toBeVisible();
+  await expect(page.getByTestId(`request-row-${fastRow}`)).toHaveCount(0);
+
+  // A bad filter value is explained, not sent.
+  await filters.getByLabel("Status").fill("50x");
+  await filters.getByRole("button", { name: "Apply filters" }).click();
+  await expect(filters.getByRole("alert")).toContainText("Status must be HTTP codes or classes");
 
   // Reset, then a request made now shows up in the live tail and (following) in the table.
   await filters.getByRole("button", { name: "Reset" }).click();
-  await expect(page.getByTestId(`request-row-${fastId}`)).toBeVisible();
-  const liveId = `e2e-live-${Date.now()}`;
-  expect((await chat(request, "fast", liveId)).status()).toBe(200);
-  await expect(page.getByTestId("live-tail").getByTestId(`live-request-${liveId}`)).toBeVisible({ timeout: 10_000 });
-  await expect(page.getByTestId(`request-row-${liveId}`)).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByTestId(`request-row-${fastRow}`)).toBeVisible();
+  const live = await chat(request, "fast", `e2e-live-${Date.now()}`);
+  expect(live.status()).toBe(200);
+  const liveRow = logIdOf(live);
+  await expect(page.getByTestId("live-tail").getByTestId(`live-request-${liveRow}`)).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByTestId(`request-row-${liveRow}`)).toBeVisible({ timeout: 10_000 });
 });
 
 test("the log pages with Load more, without repeating a row", async ({ page, request }) => {
   // Enough short requests for more than one page of 50.
-  const made: string[] = [];
+  const made: number[] = [];
   for (let batch = 0; batch < 4; batch++) {
     const batchIds = Array.from({ length: 15 }, (_, i) => `e2e-page-${Date.now()}-${batch}-${i}`);
-    await Promise.all(batchIds.map((id) => chat(request, "fast", id, { max_tokens: 1 })));
-    made.push(...batchIds);
+    const responses = await Promise.all(batchIds.map((id) => chat(request, "fast", id, { max_tokens: 1 })));
+    made.push(...responses.map(logIdOf));
   }
   // All of them in the log before the page loads its first page (nothing arrives live afterwards to fill a gap).
   for (const id of made) await loggedRequest(request, id);

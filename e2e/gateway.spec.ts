@@ -184,8 +184,9 @@ test("a Host header that is no host name is a 400 from the gateway, with its log
   const answer = await sendWithHost(baseURL!, { host: "bad host", method: "POST", path: "/v1/chat/completions", body });
   expect(answer.status).toBe(400);
   expect(JSON.parse(answer.text).error).toMatchObject({ type: "invalid_request_error", message: expect.stringContaining("Host header") });
-  const requestId = String(answer.headers["x-request-id"]);
-  await expect.poll(async () => (await (await fetch(`${baseURL}/api/requests/${requestId}`)).json()).data?.status ?? null).toBe(400);
+  const logId = Number(answer.headers["x-switchyard-log-id"]);
+  expect(logId).toBeGreaterThan(0);
+  await expect.poll(async () => (await (await fetch(`${baseURL}/api/requests/${logId}`)).json()).data?.status ?? null).toBe(400);
 });
 
 test("DNS rebinding: pages and /api refuse a foreign Host with 421 under npm start; /v1 and health checks answer any name", async ({ baseURL }) => {

@@ -34,6 +34,6 @@ describe("the admin API client", () => {
   test("query strings leave out what is not set", () => {
     expect(toQueryString({ a: "x", b: undefined, c: null, d: "", e: ["1", "2"], f: [], g: false })).toBe("?a=x&e=1%2C2&g=false");
     expect(toQueryString({})).toBe("");
-    expect(requestFiltersQuery({ model: "fast", status: [200, 503], stream: true }, { limit: 50 })).toBe("?model=fast&status=200%2C503&stream=true&limit=50");
+    expect(requestFiltersQuery({ model: "fast", status: ["200", "503"], stream: true }, { limit: 50 })).toBe("?model=fast&status=200%2C503&stream=true&limit=50");
   });
 });

@@ -6,7 +6,7 @@
 import type { BackendHistoryPoint, GpuHistoryResponse, HistoryRange } from "@/lib/api/history";
 import type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey } from "@/lib/api/keys";
 import type { LabEventJson, ModeSwitchJson, ModeSwitchStepJson } from "@/lib/api/lab";
-import type { RequestLogJson, RequestLogPageJson } from "@/lib/api/requests";
+import type { RequestDetailJson, RequestLogJson, RequestLogPageJson, UsageReportJson } from "@/lib/api/requests";
 import type { RoutingView } from "@/lib/api/routing";
 import type { BackendState, BackendStatus, LabStatus } from "@/lib/api/status";
 import type { LabEventMap } from "@/lib/events/bus";
@@ -15,7 +15,7 @@ import type { RequestLogOutcome } from "@/lib/request-log/record";
 import type { GpuSample } from "@/lib/telemetry/types";
 
 export type { BackendHistoryPoint, BackendState, BackendStatus, GpuHistoryResponse, GpuSample, HistoryRange, LabEventMap, LabStatus, OperationView, RoutingView };
-export type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey, LabEventJson, ModeSwitchJson, ModeSwitchStepJson, RequestLogJson, RequestLogPageJson };
+export type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey, LabEventJson, ModeSwitchJson, ModeSwitchStepJson, RequestDetailJson, RequestLogJson, RequestLogPageJson, UsageReportJson };
 
 export type GpuHistoryPoint = GpuHistoryResponse["gpus"][number]["points"][number];
 
@@ -57,10 +57,14 @@ export interface RequestListFilters {
   from?: string;
   to?: string;
   model?: string;
+  route?: string;
   backend?: string;
+  /** An API key's id. */
+  key?: string;
   client?: string;
   outcome?: RequestLogOutcome[];
-  status?: number[];
+  /** HTTP codes ("404") and classes ("5xx"). */
+  status?: string[];
   stream?: boolean;
   q?: string;
 }

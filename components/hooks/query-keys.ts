@@ -1,4 +1,5 @@
 import type { HistoryRange, LabEventFilters, OperationKind, RequestListFilters } from "./api-types";
+import type { UsageParams } from "./queries/use-usage-query";
 
 /**
  * Every react-query key of the console, from one factory, so invalidation cannot miss a spelling. Keys are
@@ -22,9 +23,9 @@ export const queryKeys = {
     lists: () => ["requests", "list"] as const,
     list: (filters: RequestListFilters) => ["requests", "list", filters] as const,
     detail: (id: string) => ["requests", "detail", id] as const,
-    recents: () => ["requests", "recent"] as const,
-    recent: (windowMs: number) => ["requests", "recent", windowMs] as const,
   },
+  usage: (params: UsageParams) => ["usage", params] as const,
+  usageAll: () => ["usage"] as const,
   switches: {
     all: () => ["switches"] as const,
     list: (kind: OperationKind | "all") => ["switches", "list", kind] as const,

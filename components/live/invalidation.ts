@@ -38,11 +38,11 @@ export function invalidationsFor(type: LabStreamEventName): Invalidation[] {
     case "lab_event":
       return [{ key: queryKeys.labEvents.all(), delayMs: CALM }];
     case "request":
-      // In-flight counts live in the status; the overview's rates in the recent-requests window. The request
-      // table decides for itself (it may be paged back and must not jump).
+      // In-flight counts live in the status; the overview's rates in the usage rollups. The request table decides
+      // for itself (it may be paged back and must not jump).
       return [
         { key: queryKeys.status(), delayMs: LAZY },
-        { key: queryKeys.requests.recents(), delayMs: CALM },
+        { key: queryKeys.usageAll(), delayMs: CALM },
       ];
     case "gpu_samples":
     case "backend_sample":

@@ -32,12 +32,12 @@ describe("live GPU samples", () => {
 });
 
 describe("live requests", () => {
-  const request = (id: string): LiveRequest => ({ id, receivedAt: "2026-11-27T12:00:00.000Z", outcome: "served", status: 200, backend: "qwen-7b", requestedModel: "fast", seenAt: 0 });
+  const request = (id: number): LiveRequest => ({ id, receivedAt: "2026-11-27T12:00:00.000Z", outcome: "served", status: 200, backend: "qwen-7b", requestedModel: "fast", seenAt: 0 });
 
   test("newest first, bounded, each id once", () => {
     let list: LiveRequest[] = [];
-    for (const id of ["a", "b", "c", "b"]) list = prependLiveRequest(list, request(id), 2);
-    expect(list.map((r) => r.id)).toEqual(["b", "c"]);
+    for (const id of [1, 2, 3, 2]) list = prependLiveRequest(list, request(id), 2);
+    expect(list.map((r) => r.id)).toEqual([2, 3]);
   });
 
   test("the store hands out a new snapshot on change and notifies subscribers", () => {
@@ -48,7 +48,7 @@ describe("live requests", () => {
     store.setConnection("connecting");
     expect(calls).toBe(0);
     store.setConnection("open");
-    store.addRequest(request("x"));
+    store.addRequest(request(1));
     expect(calls).toBe(2);
     expect(store.getSnapshot()).not.toBe(before);
     expect(store.getSnapshot().gpuSamples).toBe(before.gpuSamples);

@@ -1,42 +1,26 @@
 import { describe, expect, test } from "vitest";
-import { isGatewayError, summarizeRecentRequests } from "./gateway-rates";
+import { ratesWindow, summarizeUsage } from "./gateway-rates";
 
-const now = Date.parse("2026-11-27T10:01:00Z");
-const row = (secondsAgo: number, outcome: string, status: number | null, completionTokens: number | null = null) => ({
-  receivedAt: new Date(now - secondsAgo * 1_000).toISOString(),
-  outcome,
-  status,
-  completionTokens,
-});
+const totals = (over: Partial<Record<"requests" | "status4xx" | "status5xx" | "completionTokens", number>>) => ({ totals: [{ requests: 0, status4xx: 0, status5xx: 0, completionTokens: 0, ...over }] as never });
 
-describe("gateway rates", () => {
-  test("requests per minute, error rate over finished requests, tokens per second", () => {
-    const rates = summarizeRecentRequests(
-      [row(1, "open", null), row(5, "served", 200, 300), row(10, "served", 200, 300), row(20, "upstream_error", 502), row(30, "bad_request", 400), row(90, "served", 200, 1_000)],
-      { now, windowMs: 60_000, truncated: false },
-    );
-    expect(rates.requests).toBe(5);
-    expect(rates.requestsPerMinute).toBe(5);
-    expect(rates.errors).toBe(1);
-    expect(rates.errorRatePct).toBe(25);
+describe("gateway rates from the rollups", () => {
+  test("the window is the last whole minute and the running one", () => {
+    const now = Date.parse("2026-11-27T10:01:30Z");
+    expect(ratesWindow(now)).toEqual({ from: Date.parse("2026-11-27T10:00:00Z"), to: Date.parse("2026-11-27T10:02:00Z") });
+  });
+
+  test("rates over the time since the whole minute began; 4xx and 5xx apart", () => {
+    const now = Date.parse("2026-11-27T10:01:30Z"); // 90 s into the window
+    const rates = summarizeUsage(totals({ requests: 30, status4xx: 3, status5xx: 6, completionTokens: 900 }), { now });
+    expect(rates.spanMs).toBe(90_000);
+    expect(rates.requestsPerMinute).toBe(20);
+    expect(rates.clientErrorPct).toBe(10);
+    expect(rates.serverErrorPct).toBe(20);
     expect(rates.completionTokensPerSecond).toBe(10);
   });
 
-  test("a full page covers less than the window: rates use the time it covers", () => {
-    const rates = summarizeRecentRequests([row(0, "served", 200), row(15, "served", 200)], { now, windowMs: 60_000, truncated: true });
-    expect(rates.spanMs).toBe(15_000);
-    expect(rates.requestsPerMinute).toBe(8);
-  });
-
-  test("no traffic: zero rates and an unknown error rate", () => {
-    const rates = summarizeRecentRequests([], { now, windowMs: 60_000, truncated: false });
-    expect(rates).toMatchObject({ requests: 0, requestsPerMinute: 0, errorRatePct: null, completionTokensPerSecond: 0 });
-  });
-
-  test("queue-full rejections and timeouts are the lab's errors; a client's bad request or hang-up is not", () => {
-    expect(isGatewayError({ outcome: "rejected", status: 429 })).toBe(true);
-    expect(isGatewayError({ outcome: "timeout", status: 504 })).toBe(true);
-    expect(isGatewayError({ outcome: "bad_request", status: 404 })).toBe(false);
-    expect(isGatewayError({ outcome: "client_abort", status: 200 })).toBe(false);
+  test("no requests: no error rates rather than 0 %", () => {
+    const rates = summarizeUsage({ totals: [] }, { now: Date.parse("2026-11-27T10:01:00Z") });
+    expect(rates).toMatchObject({ requests: 0, requestsPerMinute: 0, clientErrorPct: null, serverErrorPct: null });
   });
 });

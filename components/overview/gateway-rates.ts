@@ -1,43 +1,37 @@
-import type { RequestLogRow } from "@/components/hooks/api-types";
+import type { UsageReportJson } from "@/components/hooks/api-types";
 
 export interface GatewayRates {
   requests: number;
   requestsPerMinute: number;
-  /** Share of finished requests that failed on our side (5xx, 429, timeouts, upstream errors); null with none finished. */
-  errorRatePct: number | null;
-  errors: number;
+  /** Shares of finished requests answered 4xx (the client's side) and 5xx (the lab's); null with none finished. */
+  clientErrorPct: number | null;
+  serverErrorPct: number | null;
   completionTokensPerSecond: number;
-  /** The time the numbers cover (shorter than the window when the page of rows was full). */
+  /** The time the numbers cover. */
   spanMs: number;
 }
 
-const SERVER_SIDE_FAILURES = new Set(["upstream_error", "timeout", "rejected", "interrupted"]);
-
-/** A failure the lab is responsible for; a client's bad request or hang-up is not. */
-export function isGatewayError(row: Pick<RequestLogRow, "outcome" | "status">): boolean {
-  return SERVER_SIDE_FAILURES.has(row.outcome) || (row.status !== null && (row.status >= 500 || row.status === 429));
+/** The newest rollup minutes the rates are taken over: the last whole minute and the one running now. */
+export function ratesWindow(now: number): { from: number; to: number } {
+  const thisMinute = Math.floor(now / 60_000) * 60_000;
+  return { from: thisMinute - 60_000, to: thisMinute + 60_000 };
 }
 
 /**
- * Rates over the last `windowMs` from the request log's newest rows. When the page is full (`truncated`), the
- * rows cover less than the window, so the rates are computed over the time they do cover.
+ * Rates from the request log's per-minute rollups over the last whole minute and the one running now: the span is
+ * the time since that whole minute began, so a fresh minute does not read as a drop.
  */
-export function summarizeRecentRequests(
-  rows: readonly Pick<RequestLogRow, "receivedAt" | "outcome" | "status" | "completionTokens">[],
-  { now, windowMs, truncated }: { now: number; windowMs: number; truncated: boolean },
-): GatewayRates {
-  const inWindow = rows.filter((row) => Date.parse(row.receivedAt) >= now - windowMs);
-  const oldest = Math.min(...inWindow.map((row) => Date.parse(row.receivedAt)));
-  const spanMs = truncated && inWindow.length > 0 ? Math.max(now - oldest, 1_000) : windowMs;
-  const finished = inWindow.filter((row) => row.outcome !== "open");
-  const errors = finished.filter(isGatewayError).length;
-  const tokens = inWindow.reduce((sum, row) => sum + (row.completionTokens ?? 0), 0);
+export function summarizeUsage(usage: Pick<UsageReportJson, "totals">, { now }: { now: number }): GatewayRates {
+  const spanMs = Math.max(now - ratesWindow(now).from, 1_000);
+  const totals = usage.totals[0];
+  const requests = totals?.requests ?? 0;
+  const pct = (n: number) => (requests > 0 ? (n / requests) * 100 : null);
   return {
-    requests: inWindow.length,
-    requestsPerMinute: (inWindow.length / spanMs) * 60_000,
-    errors,
-    errorRatePct: finished.length > 0 ? (errors / finished.length) * 100 : null,
-    completionTokensPerSecond: tokens / (spanMs / 1_000),
+    requests,
+    requestsPerMinute: (requests / spanMs) * 60_000,
+    clientErrorPct: pct(totals?.status4xx ?? 0),
+    serverErrorPct: pct(totals?.status5xx ?? 0),
+    completionTokensPerSecond: (totals?.completionTokens ?? 0) / (spanMs / 1_000),
     spanMs,
   };
 }

@@ -1,17 +1,19 @@
 "use client";
 
-import { useRecentRequestsQuery } from "@/components/hooks/queries/use-requests-query";
+import { useUsageQuery } from "@/components/hooks/queries/use-usage-query";
 import { formatNumber, formatPercent, formatTokensPerSecond } from "@/components/ui/format";
 import { ErrorState } from "@/components/ui/states";
-import { summarizeRecentRequests } from "./gateway-rates";
+import { useNow } from "@/components/ui/use-now";
+import { ratesWindow, summarizeUsage } from "./gateway-rates";
 
-const WINDOW_MS = 60_000;
-
-/** The whole gateway over the last minute, from the request log (refetched as `request` events arrive). */
+/** The whole gateway over the last minute or two, from the request log's per-minute rollups (refreshed as requests finish). */
 export function GatewaySummary() {
-  const recent = useRecentRequestsQuery(WINDOW_MS);
-  if (recent.error && !recent.data) return <ErrorState title="Cannot read the request log" error={recent.error} onRetry={() => void recent.refetch()} />;
-  const rates = recent.data ? summarizeRecentRequests(recent.data.rows, { now: recent.data.fetchedAt, windowMs: WINDOW_MS, truncated: recent.data.nextCursor !== null }) : null;
+  const now = useNow(10_000);
+  const window = ratesWindow(now);
+  const usage = useUsageQuery(window, { refetchIntervalMs: 10_000 });
+  if (usage.error && !usage.data) return <ErrorState title="Cannot read the gateway's usage" error={usage.error} onRetry={() => void usage.refetch()} />;
+  const rates = usage.data ? summarizeUsage(usage.data, { now: Math.max(now, usage.dataUpdatedAt) }) : null;
+  const pct = (value: number | null | undefined) => (value === undefined ? "…" : value === null ? "—" : formatPercent(value, 1));
   return (
     <section className="panel" aria-labelledby="gateway-heading" data-testid="gateway-summary">
       <h2 id="gateway-heading">Gateway, last minute</h2>
@@ -23,9 +25,15 @@ export function GatewaySummary() {
           </dd>
         </div>
         <div>
-          <dt>Errors</dt>
+          <dt title="Answered 5xx: the lab's failures">Errors (5xx)</dt>
           <dd className="big-number" data-testid="gateway-error-rate">
-            {rates ? (rates.errorRatePct === null ? "—" : formatPercent(rates.errorRatePct, 1)) : "…"}
+            {pct(rates?.serverErrorPct)}
+          </dd>
+        </div>
+        <div>
+          <dt title="Answered 4xx: refused or bad requests">Refused (4xx)</dt>
+          <dd className="big-number" data-testid="gateway-client-error-rate">
+            {pct(rates?.clientErrorPct)}
           </dd>
         </div>
         <div>
@@ -35,7 +43,6 @@ export function GatewaySummary() {
           </dd>
         </div>
       </dl>
-      {rates && rates.spanMs < WINDOW_MS ? <p className="muted small">Busy: the rates cover the last {Math.round(rates.spanMs / 1_000)} s.</p> : null}
     </section>
   );
 }

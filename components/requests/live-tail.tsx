@@ -20,7 +20,7 @@ export function LiveTail({ onSelect }: { onSelect: (id: string) => void }) {
         <ul className="live-tail" aria-live="polite">
           {requests.slice(0, SHOWN).map((r) => (
             <li key={r.id}>
-              <button type="button" onClick={() => onSelect(r.id)} data-testid={`live-request-${r.id}`} aria-label={`Show request ${r.id}`}>
+              <button type="button" onClick={() => onSelect(String(r.id))} data-testid={`live-request-${r.id}`} aria-label={`Show request ${r.id}`}>
                 <span className="muted">{formatTime(Date.parse(r.receivedAt))}</span>
                 <span>{r.requestedModel ?? MISSING}</span>
                 <span className="muted">→ {r.backend ?? MISSING}</span>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRequestQuery } from "@/components/hooks/queries/use-request-query";
-import type { RequestLogJson } from "@/components/hooks/api-types";
+import type { RequestDetailJson } from "@/components/hooks/api-types";
 import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
 import { OutcomeBadge, SimulatedBadge } from "@/components/ui/badges";
 import { simulationOf } from "@/components/ui/simulation";
@@ -31,7 +31,7 @@ export function RequestDetail({ id, onClose }: { id: string; onClose: () => void
   );
 }
 
-function RequestFields({ row }: { row: RequestLogJson }) {
+function RequestFields({ row }: { row: RequestDetailJson }) {
   const timeline = requestTimeline(row);
   const simulatedGpus = simulationOf(useStatusQuery().data).gpus;
   return (
@@ -129,9 +129,11 @@ function CapturedBody({ label, kind, body }: { label: string; kind: "request" | 
   );
 }
 
-function fieldList(row: RequestLogJson): [string, string][] {
+function fieldList(row: RequestDetailJson): [string, string][] {
   const text = (value: string | number | boolean | null) => (value === null ? MISSING : String(value));
   return [
+    ["Log id", String(row.id)],
+    ["Client's x-request-id", text(row.clientRequestId)],
     ["Received", formatDateTime(row.receivedAt)],
     ["First token", formatDateTime(row.firstTokenAt)],
     ["Finished", formatDateTime(row.finishedAt)],

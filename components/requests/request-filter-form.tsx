@@ -73,12 +73,20 @@ export function RequestFilterForm({ models, backends, onApply }: { models: strin
         </select>
       </label>
       <label>
+        Route
+        <input value={form.route} onChange={(e) => set("route", e.target.value)} size={10} placeholder="any" />
+      </label>
+      <label>
+        API key id
+        <input value={form.key} onChange={(e) => set("key", e.target.value)} size={12} placeholder="any" />
+      </label>
+      <label>
         Client address
         <input value={form.client} onChange={(e) => set("client", e.target.value)} size={14} placeholder="any" />
       </label>
       <label>
         Status
-        <input value={form.status} onChange={(e) => set("status", e.target.value)} size={9} placeholder="e.g. 200, 503" aria-invalid={error?.startsWith("Status") ?? false} />
+        <input value={form.status} onChange={(e) => set("status", e.target.value)} size={9} placeholder="e.g. 503, 4xx" aria-invalid={error?.startsWith("Status") ?? false} />
       </label>
       <label>
         Stream

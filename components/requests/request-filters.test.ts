@@ -14,11 +14,13 @@ describe("request filters", () => {
       { ...EMPTY_FILTER_FORM, range: "all", model: " fast ", backend: "qwen-7b", client: "", outcomes: ["timeout", "served"], status: "200, 503", stream: "true", q: "  " },
       now,
     );
-    expect(result).toEqual({ ok: true, filters: { model: "fast", backend: "qwen-7b", outcome: ["served", "timeout"], status: [200, 503], stream: true } });
+    expect(result).toEqual({ ok: true, filters: { model: "fast", backend: "qwen-7b", outcome: ["served", "timeout"], status: ["200", "503"], stream: true } });
   });
 
   test("bad input is refused with a reason", () => {
-    expect(filtersFromForm({ ...EMPTY_FILTER_FORM, status: "2xx" }, now)).toMatchObject({ ok: false });
+    expect(filtersFromForm({ ...EMPTY_FILTER_FORM, status: "5XX, 404" }, now)).toEqual({ ok: true, filters: { status: ["5xx", "404"] } });
+    expect(filtersFromForm({ ...EMPTY_FILTER_FORM, status: "6xx" }, now)).toMatchObject({ ok: false });
+    expect(filtersFromForm({ ...EMPTY_FILTER_FORM, status: "50x" }, now)).toMatchObject({ ok: false });
     expect(filtersFromForm({ ...EMPTY_FILTER_FORM, status: "700" }, now)).toMatchObject({ ok: false });
     expect(filtersFromForm({ ...EMPTY_FILTER_FORM, range: "custom", from: "2026-11-27T12:00", to: "2026-11-27T11:00" }, now)).toEqual({
       ok: false,

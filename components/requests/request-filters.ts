@@ -8,10 +8,13 @@ export interface RequestFilterForm {
   from: string;
   to: string;
   model: string;
+  route: string;
   backend: string;
+  /** An API key's id. */
+  key: string;
   client: string;
   outcomes: RequestLogOutcome[];
-  /** HTTP statuses, comma-separated. */
+  /** HTTP statuses or classes (5xx), comma-separated. */
   status: string;
   stream: "any" | "true" | "false";
   /** Text in the error message or code. */
@@ -28,7 +31,7 @@ const RANGE_MS: Record<Exclude<TimeRangeChoice, "all" | "custom">, number> = {
   "7d": 7 * 24 * 60 * 60_000,
 };
 
-export const EMPTY_FILTER_FORM: RequestFilterForm = { range: "all", from: "", to: "", model: "", backend: "", client: "", outcomes: [], status: "", stream: "any", q: "" };
+export const EMPTY_FILTER_FORM: RequestFilterForm = { range: "all", from: "", to: "", model: "", route: "", backend: "", key: "", client: "", outcomes: [], status: "", stream: "any", q: "" };
 
 export type FilterResult = { ok: true; filters: RequestListFilters } | { ok: false; error: string };
 
@@ -46,16 +49,17 @@ export function filtersFromForm(form: RequestFilterForm, now: number): FilterRes
   } else if (form.range !== "all") {
     filters.from = new Date(now - RANGE_MS[form.range]).toISOString();
   }
-  for (const key of ["model", "backend", "client", "q"] as const) {
+  for (const key of ["model", "route", "backend", "key", "client", "q"] as const) {
     const value = form[key].trim();
     if (value) filters[key] = value;
   }
   if (form.outcomes.length > 0) filters.outcome = REQUEST_LOG_OUTCOMES.filter((o) => form.outcomes.includes(o));
   if (form.status.trim()) {
-    const parts = form.status.split(/[\s,]+/).filter(Boolean);
-    const statuses = parts.map(Number);
-    if (statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) return { ok: false, error: `Status must be HTTP codes, comma-separated (e.g. 200, 503), not "${form.status.trim()}".` };
-    filters.status = statuses;
+    const parts = form.status.split(/[\s,]+/).filter(Boolean).map((part) => part.toLowerCase());
+    if (parts.some((part) => !/^([1-5]xx|[1-5]\d\d)$/.test(part))) {
+      return { ok: false, error: `Status must be HTTP codes or classes, comma-separated (e.g. 503, 4xx), not "${form.status.trim()}".` };
+    }
+    filters.status = parts;
   }
   if (form.stream !== "any") filters.stream = form.stream === "true";
   return { ok: true, filters };

@@ -72,8 +72,11 @@ export function RequestsPage() {
               {unseen} new — refresh
             </button>
           ) : null}
-          <a className="button" href={`/api/requests/export${requestFiltersQuery(filters)}`} download="switchyard-requests.csv" data-testid="export-csv">
+          <a className="button" href={`/api/requests/export${requestFiltersQuery(filters, { format: "csv" })}`} download="switchyard-requests.csv" data-testid="export-csv">
             Export CSV
+          </a>
+          <a className="button" href={`/api/requests/export${requestFiltersQuery(filters, { format: "ndjson" })}`} download="switchyard-requests.ndjson" data-testid="export-ndjson">
+            NDJSON
           </a>
         </div>
       </div>

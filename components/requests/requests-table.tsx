@@ -30,9 +30,9 @@ export function RequestsTable({ rows, selectedId, onSelect }: { rows: RequestLog
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.id} className="clickable" data-testid={`request-row-${row.id}`} aria-selected={row.id === selectedId} onClick={() => onSelect(row.id)}>
+            <tr key={row.id} className="clickable" data-testid={`request-row-${row.id}`} aria-selected={String(row.id) === selectedId} onClick={() => onSelect(String(row.id))}>
               <td>
-                <button type="button" className="link-button" onClick={(e) => (e.stopPropagation(), onSelect(row.id))} aria-label={`Show request ${row.id}`} title={row.id}>
+                <button type="button" className="link-button" onClick={(e) => (e.stopPropagation(), onSelect(String(row.id)))} aria-label={`Show request ${row.id}`} title={row.clientRequestId ? `${row.id} (x-request-id ${row.clientRequestId})` : String(row.id)}>
                   {formatTime(row.receivedAt)}
                 </button>
               </td>

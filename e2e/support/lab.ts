@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Response } from "@playwright/test";
+import { expect, type APIRequestContext, type APIResponse, type Response } from "@playwright/test";
 import type { ModeSwitchJson } from "@/lib/api/lab";
 
 // What the lab recorded and announced, read from the admin API and its event stream. The specs assert on these
@@ -154,9 +154,19 @@ export async function expectStepsAnnounced(stream: LabEventStream, operationId: 
   expect(stream.stepEvents(operationId)).toEqual(steps.flatMap((step) => [`${step}:running`, `${step}:succeeded`]));
 }
 
+/** The id of the request-log row a /v1 answer names (x-switchyard-log-id): the row's own key, whatever x-request-id the client sent. */
+export function logIdOf(response: APIResponse): number {
+  const id = Number(response.headers()["x-switchyard-log-id"]);
+  expect(Number.isSafeInteger(id) && id > 0, `x-switchyard-log-id of ${response.url()}`).toBe(true);
+  return id;
+}
+
 /** A request-log row, as GET /api/requests/{id} returns it (the fields the specs read). */
 export interface LoggedRequest {
-  id: string;
+  /** Switchyard's id for the request (x-switchyard-log-id). */
+  id: number;
+  /** The client's x-request-id, when it sent one (not unique: clients reuse them). */
+  clientRequestId: string | null;
   outcome: string;
   status: number | null;
   requestedModel: string | null;
@@ -164,16 +174,16 @@ export interface LoggedRequest {
 }
 
 /**
- * Waits until the request log holds the request with its final outcome. The log is written off the hot path (a
+ * Waits until the request log holds the request (by its log id: logIdOf) with its final outcome. The log is written off the hot path (a
  * batch every 100 ms), so a page opened right after a request may load before its row exists; and the page only
  * hears of requests that finish while it is open. Opening the page after this makes what it loads deterministic.
  */
-export async function loggedRequest(request: APIRequestContext, id: string, timeout = 15_000): Promise<LoggedRequest> {
+export async function loggedRequest(request: APIRequestContext, id: number, timeout = 15_000): Promise<LoggedRequest> {
   let row: LoggedRequest | undefined;
   await expect
     .poll(
       async () => {
-        const response = await request.get(`/api/requests/${encodeURIComponent(id)}`);
+        const response = await request.get(`/api/requests/${id}`);
         if (!response.ok()) return `HTTP ${response.status()}`;
         row = ((await response.json()) as { data: LoggedRequest }).data;
         return row.outcome;

@@ -1,4 +1,4 @@
-import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { fetchApi, toQueryString } from "../api-client";
 import type { RequestListFilters, RequestLogPageJson } from "../api-types";
 import { queryKeys } from "../query-keys";
@@ -11,10 +11,12 @@ export function requestFiltersQuery(filters: RequestListFilters, extra: Record<s
     from: filters.from,
     to: filters.to,
     model: filters.model,
+    route: filters.route,
     backend: filters.backend,
+    key: filters.key,
     client: filters.client,
     outcome: filters.outcome,
-    status: filters.status?.map(String),
+    status: filters.status,
     stream: filters.stream,
     q: filters.q,
     ...extra,
@@ -32,25 +34,6 @@ export function useRequestsQuery(filters: RequestListFilters) {
     queryFn: ({ pageParam, signal }) => fetchRequestPage(filters, REQUESTS_PAGE_SIZE, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
-    placeholderData: keepPreviousData,
-  });
-}
-
-export const RECENT_REQUESTS_LIMIT = 500;
-
-/**
- * GET /api/requests for the last `windowMs` (one page of at most 500 rows), for the gateway's rates. A second hook
- * on the same endpoint because it is a different question: a moving window, refetched when requests finish.
- */
-export function useRecentRequestsQuery(windowMs: number) {
-  return useQuery({
-    queryKey: queryKeys.requests.recent(windowMs),
-    queryFn: async ({ signal }) => {
-      const now = Date.now();
-      const page = await fetchRequestPage({ from: new Date(now - windowMs).toISOString() }, RECENT_REQUESTS_LIMIT, null, signal);
-      return { ...page, fetchedAt: now };
-    },
-    refetchInterval: 10_000,
     placeholderData: keepPreviousData,
   });
 }
