@@ -16,6 +16,8 @@ export interface HarnessBackend {
   /** Simulator options; `dead: true` instead points the backend at a port where nothing listens. */
   sim?: SimulatorOptionsInput;
   dead?: boolean;
+  /** An external backend already listening at this URL (a replay backend, say): nothing is spawned for it. */
+  url?: string;
   maxConcurrency?: number;
   maxQueue?: number;
 }
@@ -61,6 +63,10 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     for (const [id, backend] of Object.entries(options.backends)) {
       if (backend.dead) {
         urls[id] = `http://127.0.0.1:${await pickFreePort("127.0.0.1")}`;
+        continue;
+      }
+      if (backend.url) {
+        urls[id] = backend.url;
         continue;
       }
       const sim = await spawnSimulator({ servedModel: backend.servedModel, kind: backend.kind ?? "chat", ...backend.sim }, { waitReady: true });
