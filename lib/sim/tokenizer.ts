@@ -1,28 +1,27 @@
+import {
+  BYTE_TOKENS,
+  FIRST_UNASSIGNED_ID,
+  MAX_PIECE_LENGTH,
+  SPECIAL_TOKENS,
+  vocabularyId,
+  vocabularyPiece,
+} from "./vocabulary";
+
 /**
- * A deterministic, reversible stand-in for Qwen2.5's tokenizer.
+ * A deterministic, reversible stand-in for Qwen2.5's tokenizer over the fixed vocabulary of `vocabulary.ts`.
  *
  * Text is pre-tokenized with a Qwen-like pattern (special tokens, words with their leading space, single
- * digits, punctuation runs, whitespace), then each pre-token is cut into pieces of at most
- * `MAX_PIECE_BYTES` bytes of UTF-8 without splitting a code point. A piece's id encodes its bytes
- * (base 257, digits 1-256), so any process can decode any id without a shared vocabulary, and
- * `detokenize(tokenize(s)) === s` for every JavaScript string (lone surrogates included: bytes are
- * WTF-8). English comes out at about four characters per token.
+ * digits, punctuation runs, whitespace), then each pre-token is cut greedily into the longest vocabulary
+ * pieces; a character outside the vocabulary falls back to its UTF-8 bytes (WTF-8, so lone surrogates
+ * survive too), one byte token each, as byte-level BPE does. Every id is below Qwen2.5's vocab size and
+ * `detokenize(tokenize(s)) === s` for every JavaScript string.
  */
 
-export const SPECIAL_TOKENS: ReadonlyMap<string, number> = new Map([
-  ["<|endoftext|>", 151643],
-  ["<|im_start|>", 151644],
-  ["<|im_end|>", 151645],
-]);
+export { SPECIAL_TOKENS, VOCAB_SIZE } from "./vocabulary";
 const SPECIAL_BY_ID: ReadonlyMap<number, string> = new Map([...SPECIAL_TOKENS].map(([text, id]) => [id, text]));
 
-/** Qwen2.5's vocabulary size: ordinary pieces get ids above it, clear of the special tokens. */
-const PIECE_ID_BASE = 151936;
-const MAX_PIECE_BYTES = 6;
-const RADIX = 257;
-
 const PRE_TOKEN =
-  /<\|(?:endoftext|im_start|im_end)\|>| ?\p{L}+| ?\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+  /<\|(?:endoftext|im_start|im_end)\|>|<\/?tool_call>| ?\p{L}+| ?\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
 
 export class UnknownTokenError extends Error {
   constructor(readonly tokenId: number) {
@@ -33,10 +32,15 @@ export class UnknownTokenError extends Error {
 
 export interface Tokenization {
   ids: number[];
+  /** One string per id (`tokenString`): a byte token of a partial character shows as `<0xAB>`. */
   pieces: string[];
 }
 
-/** Splits text into token strings (the `token_strs` of `/tokenize`). */
+/**
+ * Splits text into the pieces the generator streams: one per token, except that a character outside the
+ * vocabulary stays whole (its byte tokens are held back until the character is complete, as vLLM's
+ * incremental detokenizer does).
+ */
 export function splitTokens(text: string): string[] {
   const pieces: string[] = [];
   let last = 0;
@@ -53,76 +57,66 @@ export function splitTokens(text: string): string[] {
 }
 
 export function tokenize(text: string): Tokenization {
-  const pieces = splitTokens(text);
-  return { ids: pieces.map(pieceId), pieces };
+  const ids = splitTokens(text).flatMap(pieceIds);
+  return { ids, pieces: ids.map(tokenString) };
 }
 
 export function countTokens(text: string): number {
-  return splitTokens(text).length;
+  return tokenize(text).ids.length;
 }
 
+/** vLLM decodes invalid UTF-8 as U+FFFD; ids outside the vocabulary are an error. */
 export function detokenize(ids: readonly number[]): string {
-  let text = "";
-  for (const id of ids) text += tokenString(id);
-  return text;
+  const bytes: number[] = [];
+  for (const id of ids) {
+    if (id >= 0 && id < BYTE_TOKENS && Number.isInteger(id)) bytes.push(id);
+    else for (const byte of encodeWtf8(textOf(id))) bytes.push(byte);
+  }
+  return decodeWtf8(bytes);
 }
 
-/** The text of one token id; throws `UnknownTokenError` for ids this tokenizer never produces. */
+/** The text of one token id (a lone non-ASCII byte as `<0xAB>`); throws `UnknownTokenError` for unassigned ids. */
 export function tokenString(id: number): string {
+  if (Number.isInteger(id) && id >= 0 && id < BYTE_TOKENS) {
+    return id < 0x80 ? String.fromCharCode(id) : `<0x${id.toString(16).toUpperCase()}>`;
+  }
+  return textOf(id);
+}
+
+function textOf(id: number): string {
   const special = SPECIAL_BY_ID.get(id);
   if (special !== undefined) return special;
-  if (!Number.isSafeInteger(id) || id <= PIECE_ID_BASE) throw new UnknownTokenError(id);
-  let value = id - PIECE_ID_BASE;
-  const bytes: number[] = [];
-  while (value > 0) {
-    const digit = value % RADIX;
-    if (digit === 0 || bytes.length === MAX_PIECE_BYTES) throw new UnknownTokenError(id);
-    bytes.push(digit - 1);
-    value = (value - digit) / RADIX;
-  }
-  const text = decodeWtf8(bytes);
-  if (text === null) throw new UnknownTokenError(id);
-  return text;
+  const piece = Number.isInteger(id) && id < FIRST_UNASSIGNED_ID ? vocabularyPiece(id) : undefined;
+  if (piece === undefined) throw new UnknownTokenError(id);
+  return piece;
 }
 
+/** The ids of one `splitTokens` piece: a vocabulary id, or the byte tokens of a character outside it. */
+export function pieceIds(piece: string): number[] {
+  const id = SPECIAL_TOKENS.get(piece) ?? vocabularyId(piece);
+  return id !== undefined ? [id] : encodeWtf8(piece);
+}
+
+/** The first token id of a piece (the one logprobs report for it). */
 export function pieceId(piece: string): number {
-  const special = SPECIAL_TOKENS.get(piece);
-  if (special !== undefined) return special;
-  let value = 0;
-  let scale = 1;
-  for (const byte of encodeWtf8(piece)) {
-    value += (byte + 1) * scale;
-    scale *= RADIX;
-  }
-  return PIECE_ID_BASE + value;
+  return pieceIds(piece)[0] ?? 0;
 }
 
+/** Greedy longest match against the vocabulary; characters outside it become one piece each. */
 function cutPreToken(preToken: string, out: string[]): void {
-  if (preToken.length <= 1 || (preToken.length <= MAX_PIECE_BYTES && isAscii(preToken))) {
-    out.push(preToken);
-    return;
-  }
-  let start = 0;
-  let bytes = 0;
   let i = 0;
   while (i < preToken.length) {
-    const codePoint = preToken.codePointAt(i) ?? 0;
-    const width = codePoint > 0xffff ? 2 : 1;
-    const size = utf8Length(codePoint);
-    if (bytes + size > MAX_PIECE_BYTES && i > start) {
-      out.push(preToken.slice(start, i));
-      start = i;
-      bytes = 0;
+    let taken = 0;
+    for (let length = Math.min(MAX_PIECE_LENGTH, preToken.length - i); length >= 2; length--) {
+      if (vocabularyId(preToken.slice(i, i + length)) !== undefined) {
+        taken = length;
+        break;
+      }
     }
-    bytes += size;
-    i += width;
+    if (taken === 0) taken = (preToken.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+    out.push(preToken.slice(i, i + taken));
+    i += taken;
   }
-  if (start < preToken.length) out.push(preToken.slice(start));
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 function utf8Length(codePoint: number): number {
@@ -146,29 +140,39 @@ function encodeWtf8(text: string): number[] {
   return bytes;
 }
 
-function decodeWtf8(bytes: readonly number[]): string | null {
+/** Decodes WTF-8; a byte that starts no valid sequence becomes U+FFFD (Python's errors="replace"). */
+function decodeWtf8(bytes: readonly number[]): string {
   let text = "";
   let i = 0;
   while (i < bytes.length) {
-    const lead = bytes[i] ?? 0;
-    let size: number;
-    let cp: number;
-    if (lead < 0x80) [size, cp] = [1, lead];
-    else if (lead >= 0xc0 && lead < 0xe0) [size, cp] = [2, lead & 0x1f];
-    else if (lead >= 0xe0 && lead < 0xf0) [size, cp] = [3, lead & 0x0f];
-    else if (lead >= 0xf0 && lead < 0xf8) [size, cp] = [4, lead & 0x07];
-    else return null;
-    if (i + size > bytes.length) return null;
-    for (let k = 1; k < size; k++) {
-      const next = bytes[i + k] ?? 0;
-      if ((next & 0xc0) !== 0x80) return null;
-      cp = (cp << 6) | (next & 0x3f);
+    const decoded = decodeOne(bytes, i);
+    if (decoded === null) {
+      text += "\ufffd";
+      i++;
+      continue;
     }
-    // Reject overlong forms so each string has exactly one id sequence.
-    if (size > 1 && utf8Length(cp) !== size) return null;
-    if (cp > 0x10ffff) return null;
-    text += String.fromCodePoint(cp);
-    i += size;
+    text += String.fromCodePoint(decoded.codePoint);
+    i += decoded.size;
   }
   return text;
+}
+
+function decodeOne(bytes: readonly number[], i: number): { codePoint: number; size: number } | null {
+  const lead = bytes[i] ?? 0;
+  let size: number;
+  let cp: number;
+  if (lead < 0x80) [size, cp] = [1, lead];
+  else if (lead >= 0xc0 && lead < 0xe0) [size, cp] = [2, lead & 0x1f];
+  else if (lead >= 0xe0 && lead < 0xf0) [size, cp] = [3, lead & 0x0f];
+  else if (lead >= 0xf0 && lead < 0xf8) [size, cp] = [4, lead & 0x07];
+  else return null;
+  if (i + size > bytes.length) return null;
+  for (let k = 1; k < size; k++) {
+    const next = bytes[i + k] ?? 0;
+    if ((next & 0xc0) !== 0x80) return null;
+    cp = (cp << 6) | (next & 0x3f);
+  }
+  if (size > 1 && utf8Length(cp) !== size) return null;
+  if (cp > 0x10ffff) return null;
+  return { codePoint: cp, size };
 }
