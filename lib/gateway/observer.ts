@@ -13,6 +13,11 @@ export interface Observation {
   /** Events that carried generated output; vLLM sends one token per event, so it stands in for usage a stream never delivered. */
   tokenEvents: number;
   sawDone: boolean;
+  /**
+   * The stream's terminal event went by: `data: [DONE]`, or for /v1/responses `response.completed`, `.failed` or
+   * `.incomplete`. Once it is relayed the client has the whole answer, whatever happens to the connection after.
+   */
+  sawTerminal: boolean;
   /** The generated text, when capture is on (cut at the capture limit). */
   capturedText?: string;
 }
@@ -46,7 +51,7 @@ interface PayloadLike {
  * every event until the first token, then only events that can carry a finish reason, usage or an error.
  */
 export class StreamObserver {
-  readonly observation: Observation = { sawDone: false, tokenEvents: 0 };
+  readonly observation: Observation = { sawDone: false, sawTerminal: false, tokenEvents: 0 };
 
   constructor(
     private readonly now: () => number,
@@ -64,6 +69,7 @@ export class StreamObserver {
     if (data === null) return true;
     if (data === "[DONE]") {
       this.observation.sawDone = true;
+      this.observation.sawTerminal = true;
       return true;
     }
     if (looksLikeToken(data)) this.observation.tokenEvents++;
@@ -73,7 +79,9 @@ export class StreamObserver {
       data.includes('"usage"') ||
       data.includes('"finish_reason":"') ||
       data.includes('"error"') ||
-      data.includes("response.completed");
+      data.includes("response.completed") ||
+      data.includes("response.failed") ||
+      data.includes("response.incomplete");
     if (!mayMatter) return true;
 
     let payload: PayloadLike;
@@ -90,6 +98,7 @@ export class StreamObserver {
     for (const choice of payload.choices ?? []) {
       if (choice.finish_reason) this.observation.finishReason = choice.finish_reason;
     }
+    if (payload.type === "response.completed" || payload.type === "response.failed" || payload.type === "response.incomplete") this.observation.sawTerminal = true;
     if (payload.type === "response.completed" || payload.type === "response.incomplete") {
       this.observation.finishReason = payload.response?.incomplete_details?.reason ?? payload.response?.status ?? "completed";
       recordUsage(this.observation, payload.response?.usage);
@@ -161,14 +170,14 @@ function recordUsage(observation: Observation, usage: UsageLike | null | undefin
 }
 
 /** Reads usage and finish reason from a whole (non-streamed) JSON response body. */
-export function observeJsonBody(body: unknown): Omit<Observation, "sawDone" | "firstTokenAt" | "tokenEvents" | "capturedText"> {
-  const observation: Observation = { sawDone: false, tokenEvents: 0 };
+export function observeJsonBody(body: unknown): Omit<Observation, "sawDone" | "sawTerminal" | "firstTokenAt" | "tokenEvents" | "capturedText"> {
+  const observation: Observation = { sawDone: false, sawTerminal: false, tokenEvents: 0 };
   if (!body || typeof body !== "object") return {};
   const payload = body as PayloadLike & { status?: string; incomplete_details?: { reason?: string } | null };
   recordUsage(observation, payload.usage);
   const finish = payload.choices?.[0]?.finish_reason;
   if (finish) observation.finishReason = finish;
   else if (payload.status && "output" in payload) observation.finishReason = payload.incomplete_details?.reason ?? payload.status;
-  const { sawDone: _done, tokenEvents: _events, capturedText: _text, ...rest } = observation;
+  const { sawDone: _done, sawTerminal: _terminal, tokenEvents: _events, capturedText: _text, ...rest } = observation;
   return rest;
 }

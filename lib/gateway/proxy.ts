@@ -245,7 +245,20 @@ function relayStream(
       ...(observer.observation.capturedText !== undefined ? { responseBody: observer.observation.capturedText } : {}),
     };
   };
+  // Set once the chunk holding the terminal event (`data: [DONE]`; `response.completed`/`.failed`/`.incomplete` on
+  // /v1/responses) has been handed to the client. From then on the answer is complete: a client that hangs up at
+  // once (most do, before the upstream's own end reaches us) or an upstream that never closes ends it as served.
+  let terminalRelayed = false;
+  const finishAtEnd = () => {
+    const { upstreamError } = observer.observation;
+    if (upstreamError) ctx.finish("upstream_error", { ...observedFields(), errorCode: "upstream_stream_error", errorMessage: upstreamError });
+    else ctx.finish("served", observedFields());
+  };
   const failMidStream = (controller: ReadableStreamDefaultController<Uint8Array>, message: string, outcome: "upstream_error" | "timeout" = "upstream_error") => {
+    if (terminalRelayed) {
+      closeQuietly(controller);
+      return finishAtEnd();
+    }
     const error = new GatewayError(outcome === "timeout" ? "first_token_timeout" : "upstream_error", message);
     controller.enqueue(encoder.encode(errorEvent(error)));
     controller.close();
@@ -268,30 +281,42 @@ function relayStream(
           pending = null;
           idleTimer.refresh();
           if (next.done) {
-            const { sawDone, finishReason, upstreamError } = observer.observation;
+            const { sawDone, finishReason } = observer.observation;
             if (!sawDone && !finishReason) return failMidStream(controller, `Backend ${ctx.record.backend} ended the stream before it finished.`);
             controller.close();
-            if (upstreamError) ctx.finish("upstream_error", { ...observedFields(), errorCode: "upstream_stream_error", errorMessage: upstreamError });
-            else ctx.finish("served", observedFields());
-            return;
+            return finishAtEnd();
           }
           const events = splitter.push(next.value).filter((event) => observer.observe(event));
           if (events.length > 0) {
             controller.enqueue(events.length === 1 ? (events[0] as Buffer) : Buffer.concat(events));
+            if (observer.observation.sawTerminal) terminalRelayed = true;
             return;
           }
         }
       } catch (error) {
-        if (ctx.isFinished || request.clientSignal.aborted) return;
+        if (ctx.isFinished) return;
+        if (request.clientSignal.aborted) {
+          if (terminalRelayed) finishAtEnd(); // the client left after the whole answer: served
+          return;
+        }
         if (idleFailure) return failMidStream(controller, idleFailure, "timeout");
         failMidStream(controller, `Backend ${ctx.record.backend} failed mid-stream: ${describeUpstreamError(error)}`);
       }
     },
     cancel() {
       abortUpstream();
+      if (terminalRelayed) return finishAtEnd();
       ctx.finish("client_abort", { ...observedFields(), status: 200, errorMessage: "client closed the stream" });
     },
   });
+}
+
+function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): void {
+  try {
+    controller.close();
+  } catch {
+    // already closed or cancelled: the client has what it will get
+  }
 }
 
 function responseHeaders(ctx: RequestContext, contentType: string | string[] | undefined): Headers {
