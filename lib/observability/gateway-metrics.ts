@@ -7,13 +7,19 @@ export interface GatewayMetricsSources {
   requestLog: () => { queued: number; dropped: number; written: number; failedBatches: number };
 }
 
+/** prom-client's default gauges named `*_total`, a suffix Prometheus keeps for counters; the same gauges without the suffix, by type, remain. */
+const DEFAULT_GAUGES_NAMED_LIKE_COUNTERS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
 /**
- * The gateway's own Prometheus metrics (/metrics). Request counters are fed by the pipeline's finished
- * records; gauges that mirror other components' state are read when scraped.
+ * The gateway's own Prometheus metrics (/metrics), all named `switchyard_*` and checked by `promtool check metrics`
+ * (lib/observability/metrics-promtool.int.test.ts). Request counters are fed by the pipeline's finished records;
+ * everything that mirrors other components' state is read when scraped.
  */
 export function createGatewayMetrics(sources: GatewayMetricsSources) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "switchyard_process_" });
+  // The process and Node.js metrics: switchyard_process_*, switchyard_nodejs_*.
+  collectDefaultMetrics({ register: registry, prefix: "switchyard_" });
+  for (const name of DEFAULT_GAUGES_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(`switchyard_${name}`);
 
   const requests = new Counter({
     name: "switchyard_requests_total",
@@ -70,7 +76,8 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
       }
     },
   });
-  new Gauge({
+  // Counters that mirror other components' own monotonic counts: reset and set to them when scraped.
+  new Counter({
     name: "switchyard_admission_rejected_total",
     help: "Requests refused by admission control: queue full (429) or queue timeout (503).",
     labelNames: ["backend", "reason"] as const,
@@ -78,8 +85,8 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
     collect() {
       this.reset();
       for (const [backend, snapshot] of Object.entries(sources.admission())) {
-        this.set({ backend, reason: "queue_full" }, snapshot.totals.rejectedFull);
-        this.set({ backend, reason: "queue_timeout" }, snapshot.totals.timedOut);
+        this.inc({ backend, reason: "queue_full" }, snapshot.totals.rejectedFull);
+        this.inc({ backend, reason: "queue_timeout" }, snapshot.totals.timedOut);
       }
     },
   });
@@ -97,8 +104,15 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
     ["switchyard_request_log_failed_batches_total", "Request-log batch writes that failed.", "failedBatches"],
   ] as const;
   for (const [name, help, field] of logCounters) {
-    // Gauges that mirror the writer's own monotonic counters (prom-client counters cannot be set).
-    new Gauge({ name, help, registers: [registry], collect() { this.set(sources.requestLog()[field]); } });
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(sources.requestLog()[field]);
+      },
+    });
   }
 
   return {
