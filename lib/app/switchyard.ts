@@ -32,6 +32,7 @@ import { createGenerationProbe, createReadinessProbe } from "@/lib/lab/probes";
 import { reconcileContainers } from "@/lib/lab/reconcile";
 import { Watchdog } from "@/lib/lab/watchdog";
 import { createGatewayMetrics, type GatewayMetrics } from "@/lib/observability/gateway-metrics";
+import { labMetricsSources } from "@/lib/observability/lab-metrics-sources";
 import { backendsOfMode } from "@/lib/routing/resolve";
 import { SimulatedRuntime } from "@/lib/runtime/simulated";
 import type { ContainerRuntime } from "@/lib/runtime/types";
@@ -200,6 +201,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     admission: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, admission.snapshotOf(id)])),
     inFlight: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, inFlight.inFlight(id)])),
     requestLog: () => requestLog.stats(),
+    lab: labMetricsSources({ config, controller, health, telemetry }),
   });
   let draining = false;
   const gateway = createGateway({

@@ -1,10 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestRecord } from "@/lib/request-log/record";
+import { registerLabMetrics, type LabMetricsSources } from "./lab-metrics";
 
 export interface GatewayMetricsSources {
   inFlight: () => Record<string, number>;
   admission: () => Record<string, { queued: { interactive: number; batch: number }; totals: { rejectedFull: number; timedOut: number } }>;
   requestLog: () => { queued: number; dropped: number; written: number; failedBatches: number };
+  /** The lab's mode, backends and GPUs (lab-metrics.ts); left out, /metrics shows only the gateway and the process. */
+  lab?: LabMetricsSources;
 }
 
 /** prom-client's default gauges named `*_total`, a suffix Prometheus keeps for counters; the same gauges without the suffix, by type, remain. */
@@ -114,6 +117,7 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
       },
     });
   }
+  if (sources.lab) registerLabMetrics(registry, sources.lab);
 
   return {
     registry,
