@@ -3,12 +3,14 @@ import type { Engine } from "./engine";
 import { modelNotFound } from "./errors";
 import type { SimMetrics } from "./metrics";
 import type { SimFaults, SimulatorOptions } from "./options";
+import type { VllmProfile } from "./profiles";
 import type { AbortRecord, SimTotals } from "./state";
 
 /** What handlers see of the running simulator. */
 export interface SimCore {
   readonly options: SimulatorOptions;
-  readonly compat: Compat;
+  /** The vLLM release whose shapes the simulator reproduces. */
+  readonly profile: VllmProfile;
   readonly engine: Engine;
   readonly metrics: SimMetrics;
   readonly totals: SimTotals;
@@ -30,22 +32,6 @@ export interface RequestContext {
   xRequestId: string | null;
   /** The parsed JSON body (POST routes), or undefined. */
   body: unknown;
-}
-
-/** Behaviour that changed between vLLM versions, derived once from `options.version`. */
-export interface Compat {
-  /** Before v0.10.1 errors were a flat `{"object":"error",...}`. */
-  flatErrors: boolean;
-  /** v0.10.2+ puts `"token_ids":null` on stream choices. */
-  streamTokenIds: boolean;
-}
-
-export function compatFor(version: string): Compat {
-  const atLeast = (major: number, minor: number, patch: number) => {
-    const [a = 0, b = 0, c = 0] = version.split(/[.+-]/, 3).map((part) => Number.parseInt(part, 10) || 0);
-    return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
-  };
-  return { flatErrors: !atLeast(0, 10, 1), streamTokenIds: atLeast(0, 10, 2) };
 }
 
 /** vLLM serves a request without `model` with the first served name; any other name is a 404. */

@@ -1,3 +1,5 @@
+import type { VllmProfile } from "./profiles";
+
 /**
  * The simulator's typed errors. One table maps each code to the HTTP status and the `type` vLLM puts in its
  * error envelope; handlers throw, the server renders once (see `renderError`).
@@ -37,10 +39,12 @@ export function modelNotFound(model: string): SimError {
 
 /**
  * vLLM v0.10.1+ wraps errors in `{"error": {...}}`; older versions answered a flat object with `"object":"error"`.
+ * Only 2026 releases name the offending parameter (VLLMValidationError); before, `param` was always null.
  */
-export function renderError(err: SimError, flatEnvelope: boolean): string {
-  if (flatEnvelope) {
-    return JSON.stringify({ object: "error", message: err.message, type: err.type, param: err.param, code: err.status });
+export function renderError(err: SimError, profile: Pick<VllmProfile, "flatErrors" | "errorParam">): string {
+  const param = profile.errorParam ? err.param : null;
+  if (profile.flatErrors) {
+    return JSON.stringify({ object: "error", message: err.message, type: err.type, param, code: err.status });
   }
-  return JSON.stringify({ error: { message: err.message, type: err.type, param: err.param, code: err.status } });
+  return JSON.stringify({ error: { message: err.message, type: err.type, param, code: err.status } });
 }

@@ -1,7 +1,8 @@
 import { pythonJson } from "./python-json";
 import { createRng, hashString, mixHash, pick, randomInt } from "./random";
 import { splitTokens } from "./tokenizer";
-import { NAMES, WORDS } from "./word-list";
+import { valueForSchema } from "./schema-values";
+import { WORDS } from "./word-list";
 
 /**
  * Deterministic "model output": plausible sentences from a small word list, cut into tokens by the
@@ -109,10 +110,10 @@ export interface PlannedToolCall {
   finishReason: "tool_calls" | "length";
 }
 
-/** Arguments that satisfy the tool's JSON schema well enough to look real. */
+/** Arguments valid for the tool's parameters schema (see schema-values.ts for the keywords honoured). */
 export function planToolCall(tool: ToolSpec, promptKey: string, seed: number | null | undefined, limit: number): PlannedToolCall {
   const rng = createRng(seedFor(promptKey, seed, 1000));
-  const args = sampleForSchema(tool.parameters, rng, 0);
+  const args = valueForSchema(tool.parameters ?? { type: "object" }, rng);
   const json = pythonJson(args && typeof args === "object" && !Array.isArray(args) ? args : {});
   const pieces = splitTokens(json);
   // The name delta is one token; the rest of the budget goes to argument pieces.
@@ -120,35 +121,6 @@ export function planToolCall(tool: ToolSpec, promptKey: string, seed: number | n
   if (pieces.length <= room) return { name: tool.name, arguments: json, argumentPieces: pieces, finishReason: "tool_calls" };
   const cut = pieces.slice(0, room);
   return { name: tool.name, arguments: cut.join(""), argumentPieces: cut, finishReason: "length" };
-}
-
-function sampleForSchema(schema: unknown, rng: () => number, depth: number): unknown {
-  if (!schema || typeof schema !== "object") return {};
-  const s = schema as { type?: unknown; enum?: unknown; properties?: unknown; required?: unknown; items?: unknown };
-  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
-  const type = Array.isArray(s.type) ? s.type[0] : s.type;
-  switch (type) {
-    case "string":
-      return pick(rng, NAMES);
-    case "integer":
-      return randomInt(rng, 1, 100);
-    case "number":
-      return Math.round(rng() * 1000) / 10;
-    case "boolean":
-      return true;
-    case "array":
-      return depth < 3 ? [sampleForSchema(s.items, rng, depth + 1)] : [];
-    case "null":
-      return null;
-    default: {
-      if (depth >= 3 || !s.properties || typeof s.properties !== "object") return {};
-      const required = Array.isArray(s.required) ? s.required.filter((k): k is string => typeof k === "string") : [];
-      const names = required.length > 0 ? required : Object.keys(s.properties).slice(0, 4);
-      const out: Record<string, unknown> = {};
-      for (const name of names) out[name] = sampleForSchema((s.properties as Record<string, unknown>)[name], rng, depth + 1);
-      return out;
-    }
-  }
 }
 
 /** A deterministic unit vector for an input text. */

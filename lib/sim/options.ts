@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isProfileName, PROFILE_ALIASES, PROFILE_NAMES } from "./profiles";
 
 /**
  * Fault knobs. `null` (or `false`, `0`) means "off". They are set at start (CLI flags) and merged at run time by
@@ -78,7 +79,17 @@ export const SimulatorOptions = z
     /** KV-cache capacity in tokens, the denominator of `vllm:kv_cache_usage_perc`. */
     kvCacheTokens: z.int().positive().default(131072),
     enableAutoToolChoice: z.boolean().default(true),
-    version: z.string().min(1).default("0.11.0"),
+    /** The vLLM release whose response shapes to reproduce (`profiles.ts`): "0.9" ... "0.21", or "2026"/"latest". */
+    vllmVersion: z
+      .string()
+      .refine((name) => isProfileName(PROFILE_ALIASES[name] ?? name), {
+        message: `unknown vLLM profile; one of ${[...PROFILE_NAMES, ...Object.keys(PROFILE_ALIASES)].join(", ")}`,
+      })
+      .optional(),
+    /** What `/version` reports; defaults to the profile's version (and picks the profile when vllmVersion is absent). */
+    version: z.string().min(1).optional(),
+    /** The model thinks and vLLM runs with a reasoning parser: answers carry reasoning before the content. */
+    reasoning: z.boolean().default(false),
     faults: SimFaults.prefault({}),
   })
   .strict()

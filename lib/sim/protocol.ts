@@ -29,6 +29,13 @@ const SamplingFields = {
   top_p: z.number().nullish(),
   ignore_eos: z.boolean().nullish(),
   min_tokens: nullableInt,
+  top_k: nullableInt,
+  min_p: z.number().nullish(),
+  presence_penalty: z.number().nullish(),
+  frequency_penalty: z.number().nullish(),
+  repetition_penalty: z.number().nullish(),
+  /** vLLM 0.10.2+: fill `token_ids` / `prompt_token_ids` in the answer. */
+  return_token_ids: z.boolean().nullish(),
 };
 
 export const ToolDefinition = z.looseObject({
@@ -68,6 +75,11 @@ export const ChatCompletionRequest = z.looseObject({
   max_completion_tokens: nullableInt,
   tools: z.array(ToolDefinition).nullish(),
   tool_choice: ToolChoice.nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: nullableInt,
+  response_format: z.looseObject({ type: z.enum(["text", "json_object", "json_schema", "structural_tag"]) }).nullish(),
+  /** Qwen3-style switch: `{"enable_thinking": false}` turns reasoning off for this request. */
+  chat_template_kwargs: z.record(z.string(), z.unknown()).nullish(),
 });
 export type ChatCompletionRequest = z.output<typeof ChatCompletionRequest>;
 
@@ -78,6 +90,8 @@ export const CompletionRequest = z.looseObject({
   ...SamplingFields,
   prompt: PromptInput,
   echo: z.boolean().nullish(),
+  logprobs: nullableInt,
+  suffix: z.string().nullish(),
 });
 export type CompletionRequest = z.output<typeof CompletionRequest>;
 
@@ -94,7 +108,26 @@ const ResponseInputItem = z.looseObject({
   role: z.string().nullish(),
   content: z.union([z.string(), z.array(z.unknown())]).nullish(),
   output: z.string().nullish(),
+  /** A `function_call` item sent back with the conversation. */
+  name: z.string().nullish(),
+  arguments: z.string().nullish(),
+  call_id: z.string().nullish(),
 });
+
+/** The Responses API's tools are flat: `{type:"function", name, parameters}`; other tool types pass unused. */
+export const ResponsesTool = z.looseObject({
+  type: z.string(),
+  name: z.string().nullish(),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+export type ResponsesTool = z.output<typeof ResponsesTool>;
+
+export const ResponsesToolChoice = z.union([
+  z.enum(["none", "auto", "required"]),
+  z.looseObject({ type: z.literal("function"), name: z.string() }),
+]);
 
 export const ResponsesRequest = z.looseObject({
   model: z.string().nullish(),
@@ -105,6 +138,11 @@ export const ResponsesRequest = z.looseObject({
   seed: nullableInt,
   temperature: z.number().nullish(),
   top_p: z.number().nullish(),
+  tools: z.array(ResponsesTool).nullish(),
+  tool_choice: ResponsesToolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  text: z.looseObject({ format: z.looseObject({ type: z.string() }).nullish() }).nullish(),
+  top_logprobs: nullableInt,
 });
 export type ResponsesRequest = z.output<typeof ResponsesRequest>;
 

@@ -1,4 +1,5 @@
 import { SimError } from "./errors";
+import { MAX_LOGPROBS } from "./logprobs";
 import type { StreamOptions } from "./protocol";
 
 /** Request checks and settings shared by the chat, completions and responses endpoints, with vLLM's messages. */
@@ -22,10 +23,57 @@ export function streamSettings(request: { stream?: boolean | null; stream_option
   return { stream, includeUsage, continuousUsage: includeUsage && options?.continuous_usage_stats === true };
 }
 
-export function checkSamplingCounts(n: number, maxTokens: number | null): void {
-  if (n < 1) throw new SimError("bad_request", `n must be at least 1, got ${n}.`);
-  if (maxTokens !== null && maxTokens < 1) {
-    throw new SimError("bad_request", `max_tokens must be at least 1, got ${maxTokens}.`);
+/** Python's repr of a float, as vLLM's messages print request values (`-1` arrives as `-1.0`). */
+export function pythonFloat(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+export interface SamplingChecks {
+  n: number;
+  maxTokens: number | null;
+  temperature?: number | null;
+  topP?: number | null;
+  topK?: number | null;
+  minP?: number | null;
+  presencePenalty?: number | null;
+  frequencyPenalty?: number | null;
+  repetitionPenalty?: number | null;
+  minTokens?: number | null;
+  /** Alternatives per token asked for (chat's `top_logprobs` when `logprobs` is on; completions' `logprobs`). */
+  logprobs?: number | null;
+}
+
+/**
+ * vLLM's `SamplingParams._verify_args` (then the engine's `--max-logprobs` check), in its order and words.
+ * Raised while building the sampling params, they come back as 400 BadRequestError.
+ */
+export function checkSamplingParams(p: SamplingChecks): void {
+  const fail = (message: string, param: string) => {
+    throw new SimError("bad_request", message, param);
+  };
+  if (p.n < 1) fail(`n must be at least 1, got ${p.n}.`, "n");
+  const { presencePenalty, frequencyPenalty, repetitionPenalty, temperature, topP, topK, minP, minTokens, logprobs } = p;
+  if (presencePenalty != null && !(presencePenalty >= -2 && presencePenalty <= 2)) {
+    fail(`presence_penalty must be in [-2, 2], got ${pythonFloat(presencePenalty)}.`, "presence_penalty");
+  }
+  if (frequencyPenalty != null && !(frequencyPenalty >= -2 && frequencyPenalty <= 2)) {
+    fail(`frequency_penalty must be in [-2, 2], got ${pythonFloat(frequencyPenalty)}.`, "frequency_penalty");
+  }
+  if (repetitionPenalty != null && !(repetitionPenalty > 0 && repetitionPenalty <= 2)) {
+    fail(`repetition_penalty must be in (0, 2], got ${pythonFloat(repetitionPenalty)}.`, "repetition_penalty");
+  }
+  if (temperature != null && temperature < 0) fail(`temperature must be non-negative, got ${pythonFloat(temperature)}.`, "temperature");
+  if (topP != null && !(topP > 0 && topP <= 1)) fail(`top_p must be in (0, 1], got ${pythonFloat(topP)}.`, "top_p");
+  if (topK != null && topK < -1) fail(`top_k must be 0 (disable), or at least 1, got ${topK}.`, "top_k");
+  if (minP != null && !(minP >= 0 && minP <= 1)) fail(`min_p must be in [0, 1], got ${pythonFloat(minP)}.`, "min_p");
+  if (p.maxTokens !== null && p.maxTokens < 1) fail(`max_tokens must be at least 1, got ${p.maxTokens}.`, "max_tokens");
+  if (minTokens != null && minTokens < 0) fail(`min_tokens must be greater than or equal to 0, got ${minTokens}.`, "min_tokens");
+  if (minTokens != null && p.maxTokens !== null && minTokens > p.maxTokens) {
+    fail(`min_tokens must be less than or equal to max_tokens=${p.maxTokens}, got ${minTokens}.`, "min_tokens");
+  }
+  if (logprobs != null && logprobs < 0 && logprobs !== -1) fail(`logprobs must be non-negative, got ${logprobs}.`, "logprobs");
+  if (logprobs != null && logprobs > MAX_LOGPROBS) {
+    fail(`Requested sample logprobs of ${logprobs}, which is greater than max allowed: ${MAX_LOGPROBS}`, "logprobs");
   }
 }
 

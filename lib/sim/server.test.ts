@@ -11,7 +11,8 @@ let embed: RunningSimulator;
 const post = (path: string, body: unknown, headers?: Record<string, string>) => postJson(sim.url, path, body, headers);
 
 beforeAll(async () => {
-  sim = await startSimulator({ servedModel: MODEL, root: "Qwen/Qwen2.5-7B-Instruct", zeroLatency: true, maxModelLen: 4096 });
+  // The exact shapes below are v0.11's (the 2025-10 capture); profiles.test.ts compares every profile with its capture.
+  sim = await startSimulator({ servedModel: MODEL, root: "Qwen/Qwen2.5-7B-Instruct", zeroLatency: true, maxModelLen: 4096, vllmVersion: "0.11" });
   embed = await startSimulator({ servedModel: "bge-small", kind: "embedding", embeddingDim: 8, zeroLatency: true });
 });
 afterAll(async () => {
@@ -49,7 +50,7 @@ describe("chat completion streams", () => {
         { index: 0, delta: { content: expect.any(String) }, logprobs: null, finish_reason: null, token_ids: null },
       ]);
     }
-    expect(finish?.choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop", stop_reason: null, token_ids: null }]);
+    expect(finish?.choices).toEqual([{ index: 0, delta: { content: "" }, logprobs: null, finish_reason: "stop", stop_reason: null, token_ids: null }]);
     expect(usageChunk?.choices).toEqual([]);
     expect(usageChunk?.usage?.completion_tokens).toBe(rest.length);
     expect(usageChunk?.usage?.total_tokens).toBe((usageChunk?.usage?.prompt_tokens ?? 0) + rest.length);
@@ -164,15 +165,19 @@ describe("non-streaming and other endpoints", () => {
           logprobs: null,
           finish_reason: "length",
           stop_reason: null,
+          token_ids: null,
         },
       ],
       service_tier: null,
       system_fingerprint: null,
       usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number), completion_tokens: 3, prompt_tokens_details: null },
       prompt_logprobs: null,
+      prompt_token_ids: null,
       kv_transfer_params: null,
     });
-    expect(Object.keys(body)).toEqual(["id", "object", "created", "model", "choices", "service_tier", "system_fingerprint", "usage", "prompt_logprobs", "kv_transfer_params"]);
+    expect(Object.keys(body)).toEqual([
+      "id", "object", "created", "model", "choices", "service_tier", "system_fingerprint", "usage", "prompt_logprobs", "prompt_token_ids", "kv_transfer_params",
+    ]);
   });
 
   test("prompt_tokens equals what /tokenize counts for the same messages", async () => {
@@ -185,7 +190,7 @@ describe("non-streaming and other endpoints", () => {
     expect(detok).toEqual({ prompt: tok.token_strs.join("") });
     const plain = await (await post("/tokenize", { prompt: "Hello world" })).json();
     expect(plain).toEqual({ count: plain.tokens.length, max_model_len: 4096, tokens: expect.any(Array), token_strs: null });
-    expect((await post("/detokenize", { tokens: [1, 2] })).status).toBe(400);
+    expect((await post("/detokenize", { tokens: [151000] })).status).toBe(400);
   });
 
   test("completions stream and JSON", async () => {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Socket } from "node:net";
-import { compatFor, type Compat, type RequestContext, type SimCore } from "./core";
+import type { RequestContext, SimCore } from "./core";
 import { Engine } from "./engine";
 import { ENGINE_DEAD_MESSAGE, renderError, SimError } from "./errors";
 import { handleChatCompletions } from "./handlers/chat";
@@ -19,6 +19,7 @@ import {
   type SimFaults,
   type SimulatorOptionsInput,
 } from "./options";
+import { resolveProfile, type VllmProfile } from "./profiles";
 import { describeIssues, StreamOptions } from "./protocol";
 import { Ring, type AbortRecord, type RecentRequest, type SimState, type SimTotals } from "./state";
 
@@ -92,7 +93,7 @@ export class SimLoadError extends Error {
 
 export class Simulator implements SimCore {
   readonly options: SimulatorOptions;
-  readonly compat: Compat;
+  readonly profile: VllmProfile;
   readonly metrics: SimMetrics;
   readonly engine: Engine;
   readonly totals: SimTotals = {
@@ -120,7 +121,7 @@ export class Simulator implements SimCore {
     private readonly hooks: SimulatorHooks = {},
   ) {
     this.options = SimulatorOptions.parse(input);
-    this.compat = compatFor(this.options.version);
+    this.profile = resolveProfile(this.options.vllmVersion, this.options.version);
     this.currentFaults = this.options.faults;
     this.metrics = new SimMetrics(this.options.servedModel, cacheConfigInfo(this.options), this.options.maxModelLen);
     this.engine = new Engine(this.options.maxNumSeqs, this.options.kvCacheTokens, this.metrics);
@@ -308,10 +309,10 @@ export class Simulator implements SimCore {
     if (res.writableEnded || res.destroyed) return;
     if (res.headersSent) {
       // vLLM's in-stream error: an error event, then [DONE].
-      res.end(`data: ${renderError(new SimError("bad_request", error.message), this.compat.flatErrors)}\n\ndata: [DONE]\n\n`);
+      res.end(`data: ${renderError(new SimError("bad_request", error.message), this.profile)}\n\ndata: [DONE]\n\n`);
       return;
     }
-    sendJson(res, error.status, renderError(error, this.compat.flatErrors));
+    sendJson(res, error.status, renderError(error, this.profile));
   }
 
   private log(entry: Record<string, unknown>): void {

@@ -4,7 +4,9 @@ import { createRun, runGeneration, type GenerationSink } from "../generation";
 import { planText, type PlannedText } from "../generator";
 import { beginEventStream, DONE_EVENT, sendJson, writeData } from "../http";
 import { CompletionRequest, parseRequest } from "../protocol";
-import { checkContextLength, checkSamplingCounts, stopStrings, streamSettings, usage, type StreamSettings } from "../sampling";
+import { completionLogprobs } from "../logprobs";
+import { checkContextLength, checkSamplingParams, stopStrings, streamSettings, usage, type StreamSettings } from "../sampling";
+import { responseUsage, systemFingerprint } from "./response-fields";
 import { tokenize } from "../tokenizer";
 
 /** `POST /v1/completions`: vLLM's serving_completion (one choice per prompt and `n`). */
@@ -36,9 +38,23 @@ export async function handleCompletions(ctx: RequestContext): Promise<void> {
   const settings = streamSettings(request);
   if (core.options.kind !== "chat") throw new SimError("bad_request", "The model does not support Completions API");
   const model = resolveModel(core, request.model);
+  // serving_completion refuses `suffix` before anything else.
+  if (request.suffix !== null && request.suffix !== undefined) throw new SimError("bad_request", "suffix is not currently supported", "suffix");
   const n = request.n ?? 1;
   const maxTokens = request.max_tokens === undefined ? DEFAULT_MAX_TOKENS : request.max_tokens;
-  checkSamplingCounts(n, maxTokens);
+  checkSamplingParams({
+    n,
+    maxTokens,
+    temperature: request.temperature,
+    topP: request.top_p,
+    topK: request.top_k,
+    minP: request.min_p,
+    presencePenalty: request.presence_penalty,
+    frequencyPenalty: request.frequency_penalty,
+    repetitionPenalty: request.repetition_penalty,
+    minTokens: request.min_tokens,
+    logprobs: request.logprobs,
+  });
   const prompts = promptItems(request.prompt);
   for (const prompt of prompts) checkContextLength(core.options.maxModelLen, prompt.ids.length, maxTokens);
 
@@ -65,6 +81,7 @@ export async function handleCompletions(ctx: RequestContext): Promise<void> {
     model,
     promptTokens: promptIds.length,
     choices,
+    logprobs: request.logprobs ?? null,
   };
   const sink = settings.stream ? streamSink(ctx, response, settings) : jsonSink(ctx, response);
   await runGeneration(
@@ -81,6 +98,8 @@ interface CompletionResponse {
   model: string;
   promptTokens: number;
   choices: PlannedText[];
+  /** Alternatives per token, or null when logprobs were not asked for. */
+  logprobs: number | null;
 }
 
 function streamSink(ctx: RequestContext, response: CompletionResponse, settings: StreamSettings): GenerationSink {
@@ -88,14 +107,15 @@ function streamSink(ctx: RequestContext, response: CompletionResponse, settings:
   const { choices, promptTokens } = response;
   const head = `{"id":${JSON.stringify(response.id)},"object":"text_completion","created":${response.created},"model":${JSON.stringify(response.model)},"choices":[`;
   // Completion chunks are dumped with exclude_unset=False: every field is present, nulls included.
-  const tokenIds = core.compat.streamTokenIds ? ',"prompt_token_ids":null,"token_ids":null' : "";
+  const tokenIds = core.profile.tokenIds ? ',"prompt_token_ids":null,"token_ids":null' : "";
+  const offsets = choices.map(() => 0);
   const sent = choices.map(() => 0);
   const usageTail = (index: number) =>
     settings.continuousUsage ? JSON.stringify(usage(promptTokens, sent[index] ?? 0)) : "null";
-  const emit = (index: number, text: string, finish: string | null, stop: string | null) =>
+  const emit = (index: number, text: string, finish: string | null, stop: string | null, logprobs: unknown = null) =>
     writeData(
       res,
-      `${head}{"index":${index},"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${JSON.stringify(finish)},"stop_reason":${JSON.stringify(stop)}${tokenIds}}],"usage":${usageTail(index)}}`,
+      `${head}{"index":${index},"text":${JSON.stringify(text)},"logprobs":${JSON.stringify(logprobs)},"finish_reason":${JSON.stringify(finish)},"stop_reason":${JSON.stringify(stop)}${tokenIds}}],"usage":${usageTail(index)}}`,
     );
 
   return {
@@ -109,7 +129,10 @@ function streamSink(ctx: RequestContext, response: CompletionResponse, settings:
         if (token === undefined) return;
         sent[index] = (sent[index] ?? 0) + 1;
         emitted++;
-        emit(index, token, null, null);
+        const logprobs =
+          response.logprobs === null ? null : completionLogprobs([token], step, offsets[index] ?? 0, `${response.id}/${index}`, response.logprobs);
+        offsets[index] = (offsets[index] ?? 0) + token.length;
+        emit(index, token, null, null, logprobs);
       });
       return emitted;
     },
@@ -125,6 +148,7 @@ function streamSink(ctx: RequestContext, response: CompletionResponse, settings:
 }
 
 function jsonSink(ctx: RequestContext, response: CompletionResponse): GenerationSink {
+  const { profile } = ctx.core;
   return {
     onFirstToken() {},
     onStep(step) {
@@ -140,14 +164,16 @@ function jsonSink(ctx: RequestContext, response: CompletionResponse): Generation
         choices: response.choices.map((choice, index) => ({
           index,
           text: choice.tokens.join(""),
-          logprobs: null,
+          logprobs:
+            response.logprobs === null ? null : completionLogprobs(choice.tokens, 0, 0, `${response.id}/${index}`, response.logprobs),
           finish_reason: choice.finishReason,
           stop_reason: choice.stopReason,
+          ...(profile.tokenIds ? { token_ids: null } : {}),
           prompt_logprobs: null,
+          ...(profile.tokenIds ? { prompt_token_ids: null } : {}),
         })),
-        service_tier: null,
-        system_fingerprint: null,
-        usage: { ...usage(response.promptTokens, completion), prompt_tokens_details: null },
+        ...(profile.openAiExtras ? { service_tier: null, system_fingerprint: systemFingerprint(profile, ctx.core.options.root) } : {}),
+        usage: responseUsage(profile, response.promptTokens, completion),
         kv_transfer_params: null,
       };
       sendJson(ctx.res, 200, JSON.stringify(body));

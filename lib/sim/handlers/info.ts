@@ -9,7 +9,7 @@ export function handleHealth(ctx: RequestContext): void {
 }
 
 export function handleVersion(ctx: RequestContext): void {
-  sendJson(ctx.res, 200, JSON.stringify({ version: ctx.core.options.version }));
+  sendJson(ctx.res, 200, JSON.stringify({ version: ctx.core.options.version ?? ctx.core.profile.version }));
 }
 
 export function handleModels(ctx: RequestContext): void {

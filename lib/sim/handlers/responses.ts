@@ -1,17 +1,20 @@
-import { contentText, renderChatPrompt, type TemplateMessage } from "../chat-template";
+import { answerSteps, planAnswer, type AnswerPlan, type AnswerStep } from "../answer-plan";
+import { contentText, renderChatPrompt, type TemplateMessage, type TemplateTool } from "../chat-template";
 import { completionId, nowSeconds, resolveModel, type RequestContext } from "../core";
 import { SimError } from "../errors";
 import { createRun, runGeneration, type GenerationSink } from "../generation";
-import { planText, type PlannedText } from "../generator";
 import { beginEventStream, sendJson } from "../http";
 import { parseRequest, ResponsesRequest } from "../protocol";
 import { hexId } from "../random";
-import { checkContextLength, checkSamplingCounts } from "../sampling";
+import { checkContextLength, checkSamplingParams } from "../sampling";
+import { outputConstraint } from "../structured-output";
 import { tokenize } from "../tokenizer";
 
 /**
- * `POST /v1/responses` (vLLM v0.10+): a text answer as one `message` output item. Streams use the
- * Responses API's named events (`event: <type>` + `data:`), with `sequence_number`s and no `[DONE]`.
+ * `POST /v1/responses` (vLLM v0.10+): a text answer as one `message` output item, or one `function_call`
+ * item when function tools are offered (vLLM's Responses implementation runs the same tool parser as chat).
+ * `text.format` constrains the text as chat's `response_format` does. Streams use the Responses API's
+ * named events (`event: <type>` + `data:`), with `sequence_number`s and no `[DONE]`.
  */
 export async function handleResponses(ctx: RequestContext): Promise<void> {
   const { core } = ctx;
@@ -19,24 +22,63 @@ export async function handleResponses(ctx: RequestContext): Promise<void> {
   if (core.options.kind !== "chat") throw new SimError("bad_request", "The model does not support Responses API");
   const model = resolveModel(core, request.model);
   const maxTokens = request.max_output_tokens ?? null;
-  checkSamplingCounts(1, maxTokens);
-  const prompt = renderChatPrompt(toMessages(request));
+  checkSamplingParams({ n: 1, maxTokens, temperature: request.temperature, topP: request.top_p });
+  const tools = functionTools(request);
+  const prompt = renderChatPrompt(toMessages(request), { tools });
   const { ids } = tokenize(prompt);
   checkContextLength(core.options.maxModelLen, ids.length, maxTokens);
   const limit = maxTokens ?? core.options.maxModelLen - ids.length;
-  const text = planText({ promptKey: prompt, seed: request.seed, choiceIndex: 0, limit });
+  const tool = pickFunctionTool(request, tools);
+  const plan = planAnswer({
+    promptKey: prompt,
+    seed: request.seed,
+    choiceIndex: 0,
+    limit,
+    reasoning: false,
+    constraint: outputConstraint(ctx.body as Record<string, unknown>),
+    tool: tool ? { name: tool.function.name, parameters: tool.function.parameters } : null,
+  });
   const id = completionId("resp_", ctx.xRequestId);
   const response: ResponseInfo = {
     id,
-    itemId: `msg_${hexId(id)}`,
+    itemId: plan.toolCall ? `fc_${hexId(id)}` : `msg_${hexId(id)}`,
+    callId: `call_${hexId(`${id}/call`)}`,
     createdAt: nowSeconds(),
     model,
     maxOutputTokens: limit,
     promptTokens: ids.length,
-    text,
+    plan,
+    steps: answerSteps(plan),
+    request,
   };
   const sink = request.stream ? streamSink(ctx, response) : jsonSink(ctx, response);
-  await runGeneration(ctx, createRun(ctx, ids), { steps: text.tokens.length, finishReason: text.finishReason }, sink);
+  await runGeneration(
+    ctx,
+    createRun(ctx, ids),
+    { steps: response.steps.length, finishReason: plan.finishReason === "length" ? "length" : "stop" },
+    sink,
+  );
+}
+
+/** The request's function tools in chat's shape (for the template and the tool parser). */
+function functionTools(request: ResponsesRequest): TemplateTool[] {
+  return (request.tools ?? [])
+    .filter((t) => t.type === "function" && typeof t.name === "string")
+    .map((t) => ({ type: "function", function: { name: t.name ?? "", description: t.description, parameters: t.parameters ?? undefined } }));
+}
+
+/** Which tool the model calls: none after a tool result came back, when told not to, or without tools. */
+function pickFunctionTool(request: ResponsesRequest, tools: TemplateTool[]): TemplateTool | null {
+  const choice = request.tool_choice ?? "auto";
+  if (tools.length === 0 || choice === "none") return null;
+  if (typeof choice === "object") {
+    const named = tools.find((t) => t.function.name === choice.name);
+    if (!named) throw new SimError("invalid_request", "The tool specified in `tool_choice` does not match any of the specified `tools`");
+    return named;
+  }
+  const last = Array.isArray(request.input) ? request.input.at(-1) : undefined;
+  if (last?.type === "function_call_output") return null;
+  return tools[0] ?? null;
 }
 
 function toMessages(request: ResponsesRequest): TemplateMessage[] {
@@ -48,6 +90,9 @@ function toMessages(request: ResponsesRequest): TemplateMessage[] {
   }
   for (const item of request.input) {
     if (item.type === "function_call_output") messages.push({ role: "tool", content: item.output ?? "" });
+    else if (item.type === "function_call") {
+      messages.push({ role: "assistant", content: null, tool_calls: [{ function: { name: item.name ?? "", arguments: item.arguments ?? "{}" } }] });
+    }
     else if (item.role) messages.push({ role: item.role, content: contentText(item.content) });
   }
   return messages;
@@ -55,13 +100,19 @@ function toMessages(request: ResponsesRequest): TemplateMessage[] {
 
 interface ResponseInfo {
   id: string;
+  /** `msg_…` for a message, `fc_…` for a function call. */
   itemId: string;
+  callId: string;
   createdAt: number;
   model: string;
   maxOutputTokens: number;
   promptTokens: number;
-  text: PlannedText;
+  plan: AnswerPlan;
+  steps: AnswerStep[];
+  request: ResponsesRequest;
 }
+
+type Status = "in_progress" | "completed" | "incomplete";
 
 function outputPart(text: string) {
   return { annotations: [], text, type: "output_text", logprobs: null };
@@ -77,22 +128,40 @@ function messageItem(info: ResponseInfo, text: string | null) {
   };
 }
 
-function responseObject(info: ResponseInfo, status: "in_progress" | "completed" | "incomplete", text: string | null) {
-  const outputTokens = text === null ? 0 : info.text.tokens.length;
+/** openai's ResponseFunctionToolCall, in its key order. */
+function functionCallItem(info: ResponseInfo, done: boolean) {
+  const call = info.plan.toolCall;
+  return {
+    arguments: done ? (call?.arguments ?? "") : "",
+    call_id: info.callId,
+    name: call?.name ?? "",
+    type: "function_call",
+    id: info.itemId,
+    status: done ? "completed" : "in_progress",
+  };
+}
+
+function outputItems(info: ResponseInfo) {
+  return info.plan.toolCall ? [functionCallItem(info, true)] : [messageItem(info, info.plan.content.join(""))];
+}
+
+function responseObject(info: ResponseInfo, status: Status, done: boolean) {
+  const outputTokens = done ? info.steps.length : 0;
+  const { request } = info;
   return {
     id: info.id,
     created_at: info.createdAt,
     incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
-    instructions: null,
+    instructions: request.instructions ?? null,
     metadata: null,
     model: info.model,
     object: "response",
-    output: text === null ? [] : [messageItem(info, text)],
-    parallel_tool_calls: true,
-    temperature: 1.0,
-    tool_choice: "auto",
-    tools: [],
-    top_p: 1.0,
+    output: done ? outputItems(info) : [],
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    temperature: request.temperature ?? 1.0,
+    tool_choice: request.tool_choice ?? "auto",
+    tools: request.tools ?? [],
+    top_p: request.top_p ?? 1.0,
     background: false,
     max_output_tokens: info.maxOutputTokens,
     max_tool_calls: null,
@@ -101,33 +170,32 @@ function responseObject(info: ResponseInfo, status: "in_progress" | "completed" 
     reasoning: null,
     service_tier: "auto",
     status,
-    text: null,
-    top_logprobs: null,
+    text: request.text ?? null,
+    top_logprobs: request.top_logprobs ?? null,
     truncation: "disabled",
-    usage:
-      text === null
-        ? null
-        : {
-            input_tokens: info.promptTokens,
-            input_tokens_details: { cached_tokens: 0 },
-            output_tokens: outputTokens,
-            output_tokens_details: { reasoning_tokens: 0 },
-            total_tokens: info.promptTokens + outputTokens,
-          },
+    usage: done
+      ? {
+          input_tokens: info.promptTokens,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: outputTokens,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: info.promptTokens + outputTokens,
+        }
+      : null,
     user: null,
   };
 }
 
 function finalStatus(info: ResponseInfo): "completed" | "incomplete" {
-  return info.text.finishReason === "length" ? "incomplete" : "completed";
+  return info.plan.finishReason === "length" ? "incomplete" : "completed";
 }
 
 function jsonSink(ctx: RequestContext, info: ResponseInfo): GenerationSink {
   return {
     onFirstToken() {},
-    onStep: (step) => (step < info.text.tokens.length ? 1 : 0),
+    onStep: (step) => (step < info.steps.length ? 1 : 0),
     onFinish() {
-      sendJson(ctx.res, 200, JSON.stringify(responseObject(info, finalStatus(info), info.text.tokens.join(""))));
+      sendJson(ctx.res, 200, JSON.stringify(responseObject(info, finalStatus(info), true)));
     },
   };
 }
@@ -138,29 +206,44 @@ function streamSink(ctx: RequestContext, info: ResponseInfo): GenerationSink {
   const event = (type: string, fields: Record<string, unknown>) =>
     res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`);
   const where = { item_id: info.itemId, output_index: 0, content_index: 0 };
+  const isCall = info.plan.toolCall !== null;
 
   return {
     onFirstToken() {
       beginEventStream(res);
-      event("response.created", { response: responseObject(info, "in_progress", null) });
-      event("response.in_progress", { response: responseObject(info, "in_progress", null) });
-      event("response.output_item.added", { output_index: 0, item: messageItem(info, null) });
-      event("response.content_part.added", { ...where, part: { ...outputPart(""), logprobs: [] } });
+      event("response.created", { response: responseObject(info, "in_progress", false) });
+      event("response.in_progress", { response: responseObject(info, "in_progress", false) });
+      if (!isCall) {
+        event("response.output_item.added", { output_index: 0, item: messageItem(info, null) });
+        event("response.content_part.added", { ...where, part: { ...outputPart(""), logprobs: [] } });
+      }
     },
     onStep(step) {
-      const token = info.text.tokens[step];
-      if (token === undefined) return 0;
-      event("response.output_text.delta", { ...where, delta: token, logprobs: [] });
+      const current = info.steps[step];
+      if (current === undefined) return 0;
+      if (current.kind === "tool_header") {
+        event("response.output_item.added", { output_index: 0, item: functionCallItem(info, false) });
+      } else if (current.kind === "tool_arguments") {
+        event("response.function_call_arguments.delta", { item_id: info.itemId, output_index: 0, delta: current.text });
+      } else {
+        event("response.output_text.delta", { ...where, delta: current.text, logprobs: [] });
+      }
       return 1;
     },
     onFinish() {
-      const text = info.text.tokens.join("");
-      event("response.output_text.done", { ...where, text, logprobs: [] });
-      event("response.content_part.done", { ...where, part: outputPart(text) });
-      event("response.output_item.done", { output_index: 0, item: messageItem(info, text) });
+      if (isCall) {
+        const item = functionCallItem(info, true);
+        event("response.function_call_arguments.done", { item_id: info.itemId, output_index: 0, arguments: item.arguments, name: item.name });
+        event("response.output_item.done", { output_index: 0, item });
+      } else {
+        const text = info.plan.content.join("");
+        event("response.output_text.done", { ...where, text, logprobs: [] });
+        event("response.content_part.done", { ...where, part: outputPart(text) });
+        event("response.output_item.done", { output_index: 0, item: messageItem(info, text) });
+      }
       const status = finalStatus(info);
       event(status === "completed" ? "response.completed" : "response.incomplete", {
-        response: responseObject(info, status, text),
+        response: responseObject(info, status, true),
       });
       res.end();
     },
