@@ -143,6 +143,7 @@ function looksLikeToken(data: string): boolean {
     (data.includes('"text":"') && !data.includes('"text":""')) ||
     data.includes('"tool_calls":[{') ||
     (data.includes('"reasoning_content":"') && !data.includes('"reasoning_content":""')) ||
+    (data.includes('"reasoning":"') && !data.includes('"reasoning":""')) ||
     data.includes('"type":"response.output_text.delta"')
   );
 }

@@ -5,6 +5,7 @@ import type { InFlightLease, InFlightTracker } from "@/lib/admission/in-flight";
 import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError } from "./errors";
 import { observeJsonBody, StreamObserver, truncateToBytes } from "./observer";
+import { applyReasoningFieldsToBody, applyReasoningFieldsToEvent } from "./reasoning-fields";
 import type { RequestContext } from "./request-context";
 import type { RequestRecord } from "@/lib/request-log/record";
 import { round } from "./request-context";
@@ -132,7 +133,7 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     const isEventStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
     if (status !== 200 || !isEventStream) {
       try {
-        return await relayWhole(ctx, upstream, headers, request.clientSignal, request.captureBytes);
+        return await relayWhole(ctx, upstream, headers, request.clientSignal, request.captureBytes, gateway.compat.reasoningFields);
       } catch (error) {
         if (timedOut) throw timeoutError();
         throw error;
@@ -150,7 +151,8 @@ export async function proxyToBackend(deps: ProxyDeps, ctx: RequestContext, plan:
     }
     clearTimeout(firstByteTimer);
     const idleTimeoutMs = gateway.idleTimeoutSeconds * 1000;
-    return new Response(relayStream(ctx, chunks, first, request, abortUpstream, lease, idleTimeoutMs, deps.lab), { status: 200, headers });
+    const compat = { reasoningFields: gateway.compat.reasoningFields };
+    return new Response(relayStream(ctx, chunks, first, request, abortUpstream, lease, idleTimeoutMs, deps.lab, compat), { status: 200, headers });
   }
 
   forgetClient();
@@ -182,6 +184,7 @@ async function relayWhole(
   headers: Headers,
   clientSignal: AbortSignal,
   captureBytes: number,
+  reasoningFields: boolean,
 ): Promise<Response> {
   let body: ArrayBuffer;
   try {
@@ -197,12 +200,15 @@ async function relayWhole(
   const bytes = Buffer.from(body);
   const json = parseJson(bytes);
   if (captureBytes > 0) ctx.record.responseBody = truncateToBytes(bytes.toString("utf8"), captureBytes);
+  let relayed: ArrayBuffer | string = body;
   if (status >= 200 && status < 300) {
+    // The reasoningFields rule: only a body it changed is re-serialized.
+    if (reasoningFields && applyReasoningFieldsToBody(json, ctx.compatApplied)) relayed = JSON.stringify(json);
     ctx.finish("served", { status, ...observeJsonBody(json) });
   } else {
     ctx.finish(status >= 500 ? "upstream_error" : "bad_request", { status, errorCode: `upstream_${status}`, errorMessage: upstreamErrorMessage(json, bytes) });
   }
-  return new Response(body, { status, headers });
+  return new Response(relayed, { status, headers });
 }
 
 /**
@@ -219,6 +225,7 @@ function relayStream(
   lease: InFlightLease,
   idleTimeoutMs: number,
   lab: LabView,
+  compat: { reasoningFields: boolean },
 ): ReadableStream<Uint8Array> {
   const splitter = new SseEventSplitter();
   const observer = new StreamObserver(Date.now, request.dropUsageChunk, request.captureBytes);
@@ -286,7 +293,8 @@ function relayStream(
             controller.close();
             return finishAtEnd();
           }
-          const events = splitter.push(next.value).filter((event) => observer.observe(event));
+          let events = splitter.push(next.value).filter((event) => observer.observe(event));
+          if (compat.reasoningFields) events = events.map((event) => applyReasoningFieldsToEvent(event, ctx.compatApplied));
           if (events.length > 0) {
             controller.enqueue(events.length === 1 ? (events[0] as Buffer) : Buffer.concat(events));
             if (observer.observation.sawTerminal) terminalRelayed = true;

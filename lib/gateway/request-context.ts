@@ -7,6 +7,11 @@ import type { RequestRecordSink } from "./request-record";
  */
 export class RequestContext {
   readonly record: RequestRecord;
+  /**
+   * Names of the compat rules (`gateway.compat.*`, e.g. "reasoningFields") that changed this request or its response.
+   * Not persisted yet: the log row has no column for it; the writer can read it from here when one is added.
+   */
+  readonly compatApplied = new Set<string>();
   private readonly startedAt = performance.now();
   private finished = false;
   private readonly onFinish: ((record: RequestRecord) => void)[] = [];
