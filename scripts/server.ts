@@ -18,8 +18,8 @@ import { endpointOf, isProxiedEndpoint } from "@/lib/gateway/endpoints";
 
 /** The headers next.config.ts gives every response Next sends: the fast path's answers carry the same. */
 const sharedHeaders = Object.entries(securityHeaders());
-/** Methods the gateway answers itself; anything else (OPTIONS, HEAD) gets Next's answer on both paths alike. */
-const fastPathMethods = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
+/** Methods the gateway answers itself (OPTIONS: its CORS preflight); HEAD gets Next's answer on both paths alike. */
+const fastPathMethods = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 async function main(): Promise<void> {
   const { PORT: port } = getEnv();

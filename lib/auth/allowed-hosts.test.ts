@@ -40,7 +40,7 @@ test("a request without a Host header (HTTP/1.0, no browser) is allowed", () => 
 });
 
 test("the gateway, health and metrics are machine endpoints; pages, assets and /api are the console", () => {
-  for (const path of ["/v1/chat/completions", "/v1/models", "/v1", "/tokenize", "/detokenize", "/healthz", "/readyz", "/metrics"]) {
+  for (const path of ["/v1/chat/completions", "/v1/models", "/v1", "/tokenize", "/detokenize", "/healthz", "/readyz", "/metrics", "/health", "/ping", "/version", "/load"]) {
     expect(isMachineEndpoint(path), path).toBe(true);
   }
   for (const path of ["/", "/requests", "/api/status", "/api/keys", "/_next/static/x.js", "/v1x", "/metricsx", "/favicon.ico"]) {

@@ -65,11 +65,11 @@ export function assertAllowedHost(request: Request, configured: readonly string[
 }
 
 /**
- * Paths programs call under any name: the gateway, health checks and metrics. Everything else is the console
+ * Paths programs call under any name: the gateway, vLLM's own endpoints, health checks and metrics. Everything else is the console
  * (pages, their assets, /api) and answers only as an allowed host.
  */
 export function isMachineEndpoint(path: string): boolean {
-  return /^\/(?:v1(?:\/|$)|tokenize$|detokenize$|healthz$|readyz$|metrics$)/.test(path);
+  return /^\/(?:v1(?:\/|$)|tokenize$|detokenize$|healthz$|readyz$|metrics$|health$|ping$|version$|load$)/.test(path);
 }
 
 /** The addresses a server bound to `hostname` can be reached at, for the start-up notice of an open console. */

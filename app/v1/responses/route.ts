@@ -1,4 +1,4 @@
 import { gatewayRoute } from "@/lib/app/routes";
 
 export const dynamic = "force-dynamic";
-export const { GET, POST, PUT, PATCH, DELETE } = gatewayRoute("responses");
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = gatewayRoute("responses");

@@ -1,3 +1,3 @@
-export { modelCardRoute as GET } from "@/lib/app/routes";
+export { modelCardRoute as GET, modelCardRoute as OPTIONS } from "@/lib/app/routes";
 
 export const dynamic = "force-dynamic";

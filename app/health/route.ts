@@ -1,0 +1,3 @@
+export { vllmHealthRoute as GET } from "@/lib/app/routes";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { vllmHealthRoute as GET, vllmHealthRoute as POST } from "@/lib/app/routes";
+
+export const dynamic = "force-dynamic";

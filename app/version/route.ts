@@ -1,0 +1,3 @@
+export { vllmVersionRoute as GET } from "@/lib/app/routes";
+
+export const dynamic = "force-dynamic";
