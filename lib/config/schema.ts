@@ -68,6 +68,23 @@ export const autoRouteSchema = z
 
 export const routeSchema = z.union([z.array(backendIdSchema).min(1, "a route needs at least one candidate"), autoRouteSchema]);
 
+/** Rules that make every client work unchanged against the lab; each can be turned off, and a row records which acted. */
+export const compatSchema = z
+  .object({
+    /** Origins allowed to call /v1 from a browser (CORS). ["*"], like vLLM: any origin, no credentials; [] turns CORS off. Never on /api. */
+    corsOrigins: z.array(z.string().min(1)).default(["*"]),
+    /** `auto` and fallbacks choose among backends whose maxModelLen fits the prompt (counted by a backend's /tokenize when near a limit). */
+    contextFit: z.boolean().default(true),
+    /** A max_tokens (or max_completion_tokens) larger than what fits the context is lowered to fit, instead of vLLM's 400. */
+    clampMaxTokens: z.boolean().default(true),
+    /** Reasoning text is offered under both `reasoning` and `reasoning_content` when the backend sends only one. */
+    reasoningFields: z.boolean().default(true),
+    /** The model a request without `model` gets (vLLM serves its one model then); null: such a request is a 400. */
+    defaultModel: z.string().min(1).nullable().default(null),
+  })
+  .strict()
+  .default({ corsOrigins: ["*"], contextFit: true, clampMaxTokens: true, reasoningFields: true, defaultModel: null });
+
 export const gatewaySchema = z
   .object({
     /** Largest request body accepted, in bytes. */
@@ -88,6 +105,7 @@ export const gatewaySchema = z
     passiveFailureThreshold: z.int().positive().default(3),
     /** How long a request may wait in a backend's admission queue before it gets 503 + Retry-After. */
     queueTimeoutSeconds: z.number().positive().default(30),
+    compat: compatSchema,
   })
   .strict()
   .default({
@@ -100,6 +118,7 @@ export const gatewaySchema = z
     responseTimeoutSeconds: 600,
     passiveFailureThreshold: 3,
     queueTimeoutSeconds: 30,
+    compat: { corsOrigins: ["*"], contextFit: true, clampMaxTokens: true, reasoningFields: true, defaultModel: null },
   });
 
 export const requestLogSchema = z

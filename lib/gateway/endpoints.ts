@@ -23,7 +23,8 @@ export const proxiedEndpoints = {
 } satisfies Record<string, { path: string; schema: z.ZodType; usageInjection: boolean }>;
 
 export type ProxiedEndpoint = keyof typeof proxiedEndpoints;
-export type Endpoint = ProxiedEndpoint | "models" | "model" | "unknown";
+/** `stored_response`: GET /v1/responses/{id} and POST /v1/responses/{id}/cancel, answered by the vLLM that made it. */
+export type Endpoint = ProxiedEndpoint | "models" | "model" | "stored_response" | "unknown";
 
 const MODEL_CARD_PREFIX = "/v1/models/";
 
@@ -32,8 +33,13 @@ const endpointByPath: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint>(
   ["/v1/models", "models"],
 ]);
 
+const STORED_RESPONSE_PATH = /^\/v1\/responses\/[^/]+(?:\/cancel)?$/;
+
 export function endpointOf(pathname: string): Endpoint {
-  return endpointByPath.get(pathname) ?? (pathname.startsWith(MODEL_CARD_PREFIX) ? "model" : "unknown");
+  const known = endpointByPath.get(pathname);
+  if (known) return known;
+  if (pathname.startsWith(MODEL_CARD_PREFIX)) return "model";
+  return STORED_RESPONSE_PATH.test(pathname) ? "stored_response" : "unknown";
 }
 
 /** The endpoints that carry model traffic: the server hands these straight to the gateway. */

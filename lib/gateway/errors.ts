@@ -14,6 +14,7 @@ export const gatewayErrorCodes = {
   invalid_api_key: { status: 401, type: "authentication_error" },
   model_not_allowed: { status: 403, type: "permission_error" },
   model_not_found: { status: 404, type: "invalid_request_error" },
+  response_not_found: { status: 404, type: "invalid_request_error" },
   unknown_endpoint: { status: 404, type: "invalid_request_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   rate_limited: { status: 429, type: "rate_limit_error" },

@@ -7,7 +7,12 @@ import { assertModelAllowed, type Principal } from "@/lib/auth/principal";
 import { clientAddressOf } from "@/lib/auth/request-facts";
 import type { LabConfig } from "@/lib/config/schema";
 import { hostnameOf } from "@/lib/http/host";
+import { routeBackendsInMode } from "@/lib/routing/resolve";
+import { forwardStoredResponse } from "./stored-responses";
 import { readJsonBody, validateBody } from "./body";
+import { corsHeaders, preflightResponse, withCors } from "./cors";
+import { noteCompat } from "./compat-note";
+import { clampedCompletion, measurePrompt, type PromptSize } from "./context-fit";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { listModelCards } from "./models";
 import { truncateToBytes } from "./observer";
@@ -54,6 +59,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return queued.interactive + queued.batch;
   };
 
+  /** The prompt's size against the contexts of the backends this model can use now (a /tokenize call when near one). */
+  function measurePromptFor(config: LabConfig, mode: string, model: string, body: Record<string, unknown>): Promise<PromptSize> {
+    const backends = routeBackendsInMode(config, mode, model);
+    const tokenizer = backends.find((id) => deps.lab.isHealthy(id) && deps.lab.isAdmitting(id) && config.backends[id]?.kind !== "embedding") ?? null;
+    return measurePrompt(config, deps.pools, body, backends, tokenizer);
+  }
+
   async function run(ctx: RequestContext, request: Request, endpoint: Endpoint, modelId: string | undefined): Promise<Response> {
     const config = deps.config();
     if (deps.isDraining?.()) {
@@ -65,6 +77,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (endpoint === "unknown") {
       throw new GatewayError("unknown_endpoint", `Unknown endpoint ${ctx.record.method} ${ctx.record.endpoint}. This gateway serves ${knownEndpoints}.`);
+    }
+    if (endpoint === "stored_response") {
+      await deps.authenticate(request, config);
+      return forwardStoredResponse({ config, lab: deps.lab, pools: deps.pools }, ctx, ctx.record.endpoint, request.method, request.signal);
     }
     const expectedMethod = endpoint === "models" || endpoint === "model" ? "GET" : "POST";
     if (request.method !== expectedMethod) {
@@ -81,7 +97,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
     const spec = proxiedEndpoints[endpoint];
     const raw = await readJsonBody(request, config.gateway.maxBodyBytes);
-    const withModel = withDefaultModel(raw, principal);
+    const withModel = withDefaultModel(raw, principal, config, ctx);
     const requested = isRecord(withModel) ? withModel.model : undefined;
     if (typeof requested === "string") ctx.record.requestedModel = requested;
     const body = validateBody(spec.schema as z.ZodType<Record<string, unknown>>, withModel);
@@ -99,10 +115,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (captureBytes > 0) ctx.record.requestBody = truncateToBytes(JSON.stringify(withModel), captureBytes);
     if (principal.keyId) ctx.whenFinished(acquireKeyLimits(deps.keyLimits, principal.keyId, principal));
 
+    const prompt = config.gateway.compat.contextFit || config.gateway.compat.clampMaxTokens ? await measurePromptFor(config, mode, model, body) : null;
     const signals = {
       promptChars: promptChars(body),
+      promptTokens: prompt?.exact && config.gateway.compat.contextFit ? prompt.tokens : undefined,
       hasTools: Array.isArray(body.tools) && body.tools.length > 0,
-      reasoningEffort: typeof body.reasoning_effort === "string" ? body.reasoning_effort : undefined,
+      reasoningEffort: reasoningEffortOf(body),
       hint: request.headers.get("x-switchyard-route") ?? undefined,
     };
     const plan = () => planRoute(deps.config(), deps.lab, queuedOf, model, signals, config.gateway.retryAfterSeconds);
@@ -123,9 +141,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const proxy = (routePlan: RoutePlan) => {
       ctx.record.route = routePlan.route;
       ctx.record.routeReason = routePlan.reason;
+      if (routePlan.contextFitActed) noteCompat(ctx.record, "context_fit");
       ctx.recordOpen();
       const proxyDeps = { config: deps.config(), admission: deps.admission, lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight, backendState: deps.backendState };
-      return proxyToBackend(proxyDeps, ctx, routePlan, proxyRequest);
+      // Cline and friends ask for more completion than the context leaves; vLLM would answer 400, so ask for what fits.
+      const clamp = prompt?.exact && config.gateway.compat.clampMaxTokens ? clampedCompletion(config, routePlan.attemptOrder, body, prompt.tokens) : null;
+      if (!clamp) return proxyToBackend(proxyDeps, ctx, routePlan, proxyRequest);
+      noteCompat(ctx.record, "clamp_max_tokens");
+      return proxyToBackend(proxyDeps, ctx, routePlan, { ...proxyRequest, body: { ...proxyRequest.body, [clamp.field]: clamp.tokens } });
     };
 
     const routing = plan();
@@ -138,26 +161,34 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
   return {
     async handle(request, endpoint, options = {}) {
-      const url = new URL(request.url);
-      const ctx = new RequestContext(deps.sink, {
-        id: deps.sink.nextId(),
-        clientRequestId: clientRequestIdFrom(request),
-        method: request.method,
-        endpoint: url.pathname,
-        clientAddress: loggedClientAddress(request, deps.config()),
-        userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
-      });
-      if (deps.onFinished) ctx.whenFinished(deps.onFinished);
-      try {
-        return await run(ctx, request, endpoint, options.modelId);
-      } catch (thrown) {
-        const error = toGatewayError(thrown);
-        if (error.code === "internal_error") console.error(`[gateway] request ${ctx.record.id} failed`, thrown);
-        ctx.finish(outcomeOfRejection(error.status), { status: error.status, errorCode: error.code, errorMessage: error.message });
-        return errorResponse(error, tracingHeaders(ctx));
-      }
+      const origins = deps.config().gateway.compat.corsOrigins;
+      // A CORS preflight is the browser asking, not a request to a model: answered here, never logged.
+      if (request.method === "OPTIONS") return preflightResponse(request, origins);
+      return withCors(await handleLogged(request, endpoint, options), corsHeaders(request, origins));
     },
   };
+
+  /** Every request that is not a preflight: exactly one log row, whatever ends it. */
+  async function handleLogged(request: Request, endpoint: Endpoint, options: { modelId?: string }): Promise<Response> {
+    const url = new URL(request.url);
+    const ctx = new RequestContext(deps.sink, {
+      id: deps.sink.nextId(),
+      clientRequestId: clientRequestIdFrom(request),
+      method: request.method,
+      endpoint: url.pathname,
+      clientAddress: loggedClientAddress(request, deps.config()),
+      userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
+    });
+    if (deps.onFinished) ctx.whenFinished(deps.onFinished);
+    try {
+      return await run(ctx, request, endpoint, options.modelId);
+    } catch (thrown) {
+      const error = toGatewayError(thrown);
+      if (error.code === "internal_error") console.error(`[gateway] request ${ctx.record.id} failed`, thrown);
+      ctx.finish(outcomeOfRejection(error.status), { status: error.status, errorCode: error.code, errorMessage: error.message });
+      return errorResponse(error, tracingHeaders(ctx));
+    }
+  }
 }
 
 function serveModelCards(
@@ -176,10 +207,21 @@ function serveModelCards(
   return served(ctx, card);
 }
 
-/** A request without a model gets its key's default model, when the key has one. */
-function withDefaultModel(raw: unknown, principal: Principal): unknown {
-  if (!isRecord(raw) || raw.model !== undefined || !principal.defaultModel) return raw;
-  return { ...raw, model: principal.defaultModel };
+/** A request without a model gets its key's default model, else the lab's (gateway.compat.defaultModel), as vLLM serves its one model. */
+function withDefaultModel(raw: unknown, principal: Principal, config: LabConfig, ctx: RequestContext): unknown {
+  if (!isRecord(raw) || raw.model !== undefined) return raw;
+  if (principal.defaultModel) return { ...raw, model: principal.defaultModel };
+  const labDefault = config.gateway.compat.defaultModel;
+  if (!labDefault) return raw;
+  noteCompat(ctx.record, "default_model");
+  return { ...raw, model: labDefault };
+}
+
+/** `reasoning_effort`, or the `reasoning: {effort}` object that Open WebUI and the Responses API send. */
+function reasoningEffortOf(body: Record<string, unknown>): string | undefined {
+  if (typeof body.reasoning_effort === "string") return body.reasoning_effort;
+  const reasoning = body.reasoning;
+  return isRecord(reasoning) && typeof reasoning.effort === "string" ? reasoning.effort : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -199,7 +241,7 @@ function acquireKeyLimits(keyLimits: KeyLimiter, keyId: string, principal: Princ
   }
 }
 
-const knownEndpoints = "GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, /tokenize and /detokenize";
+const knownEndpoints = "GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses, GET /v1/responses/{id}, POST /v1/responses/{id}/cancel, /tokenize and /detokenize";
 
 /** A key's own lane wins; otherwise a client may put itself in the batch lane (never promote itself). */
 function laneOf(principal: Principal, request: Request): AdmissionLane {

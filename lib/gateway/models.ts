@@ -1,5 +1,5 @@
 import type { LabConfig } from "@/lib/config/schema";
-import { servableModels } from "@/lib/routing/resolve";
+import { largestContextInMode, servableModels } from "@/lib/routing/resolve";
 
 /** One model card in vLLM's shape, so clients that read vLLM's extra fields (max_model_len) keep working. */
 export interface ModelCard {
@@ -24,7 +24,8 @@ export function listModelCards(config: LabConfig, mode: string): ModelCard[] {
     owned_by: "switchyard",
     root: backend.servedModel,
     parent: name === backend.servedModel ? null : backend.servedModel,
-    max_model_len: backend.maxModelLen ?? null,
+    // An alias can serve what its largest backend in this mode holds: routing picks a backend the prompt fits.
+    max_model_len: largestContextInMode(config, mode, name) ?? backend.maxModelLen ?? null,
     permission: [
       {
         id: `modelperm-${name}`,

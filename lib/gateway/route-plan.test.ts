@@ -42,7 +42,26 @@ describe("requests during a mode switch (standard -> deep, the 7B and 14B draini
     const error = refusal(() => plan(switching, "qwen2.5-7b-instruct"));
     expect(error.status).toBe(503);
     expect(error.options.retryAfterSeconds).toBe(5);
-    expect(error.message).toContain("switching to mode deep");
+    // Not "offline in the current mode (standard); it is served in mode standard": the mode serves it, the switch does not.
+    expect(error.message).toContain("is not taking requests: the lab is switching from mode standard to deep, which does not serve it");
+    expect(error.message).not.toContain("served in mode standard");
+    expect(error.message).toContain("Models served now:");
+  });
+});
+
+describe("messages that hold", () => {
+  test("a model of another mode: 503 naming that mode and how to get there, and what is served now", () => {
+    const error = refusal(() => plan(lab(), "qwen2.5-32b-instruct-awq"));
+    expect(error.status).toBe(503);
+    expect(error.message).toMatch(/^`qwen2\.5-32b-instruct-awq` is not served in the current mode \(standard\)\. It is served in mode deep: switch the lab to it/);
+    expect(error.message).toContain("POST /api/modes/deep/activate");
+  });
+
+  test("an unknown model's 404 lists what is served now apart from what is offline in this mode", () => {
+    const error = refusal(() => plan(lab(), "gpt-4"));
+    const [available, offline] = error.message.split(" Offline in mode standard: ");
+    expect(available).not.toContain("qwen2.5-32b-instruct-awq");
+    expect(offline).toContain("qwen2.5-32b-instruct-awq");
   });
 });
 

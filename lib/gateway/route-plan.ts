@@ -1,6 +1,7 @@
 import type { LabConfig } from "@/lib/config/schema";
 import { decideAuto, type AutoSignals, type SideLoad } from "@/lib/routing/auto";
 import { allModelNames, candidatesInMode, findRoute, servingBackend } from "@/lib/routing/resolve";
+import { fitsContext } from "./context-fit";
 import { GatewayError } from "./errors";
 
 /** What the gateway's routing view of the lab needs. */
@@ -35,8 +36,10 @@ export interface RoutePlan {
   candidates: string[];
   /** Candidates to try, in the route's order: the mode's healthy ones (unhealthy ones are not tried at all). */
   attemptOrder: string[];
-  /** Candidates of the mode left out because they are down or unhealthy, and why. */
+  /** Candidates of the mode left out because they are down or unhealthy, or their context cannot hold the prompt, and why. */
   skipped: { id: string; why: string }[];
+  /** The prompt's size changed the choice (a backend or an auto side was passed over for its context). */
+  contextFitActed: boolean;
 }
 
 /**
@@ -53,23 +56,33 @@ export function planRoute(
   retryAfterSeconds: number,
 ): Routing {
   const mode = lab.currentMode();
+  // With the prompt counted (it is, near a context limit), a backend whose context cannot hold it is no candidate.
+  const holdsPrompt = (id: string) => signals.promptTokens === undefined || fitsContext(config, id, signals.promptTokens);
   const target = findRoute(config, model);
   if (!target) {
-    throw new GatewayError("model_not_found", `The model \`${model}\` does not exist. Available models: ${allModelNames(config).join(", ")}.`, {
-      param: "model",
-    });
+    const offline = allModelNames(config).filter((name) => !servesNow(config, mode, name));
+    throw new GatewayError(
+      "model_not_found",
+      `The model \`${model}\` does not exist. Available models: ${servableNow(config, mode)}.${offline.length > 0 ? ` Offline in mode ${mode}: ${offline.join(", ")}.` : ""}`,
+      { param: "model" },
+    );
   }
 
   let route = target.route;
   let reason = `route ${route}`;
   let candidates: string[];
+  let sideMovedForContext = false;
   if (target.kind === "auto") {
     const sideLoad = (routeName: string): SideLoad => {
-      const ids = candidatesInMode(config, mode, routeCandidates(config, routeName)).filter((id) => lab.isAdmitting(id));
+      const live = candidatesInMode(config, mode, routeCandidates(config, routeName)).filter((id) => lab.isAdmitting(id));
+      const ids = live.filter(holdsPrompt);
       const queued = ids.map(queuedOf);
-      return { available: ids.length > 0, queued: queued.length > 0 ? Math.min(...queued) : 0 };
+      const why = live.length > 0 && ids.length === 0 ? `cannot hold the ${signals.promptTokens}-token prompt` : undefined;
+      return { available: ids.length > 0, queued: queued.length > 0 ? Math.min(...queued) : 0, why };
     };
-    const decision = decideAuto(target.auto, signals, { fast: sideLoad(target.auto.fast), deep: sideLoad(target.auto.deep) });
+    const load = { fast: sideLoad(target.auto.fast), deep: sideLoad(target.auto.deep) };
+    const decision = decideAuto(target.auto, signals, load);
+    sideMovedForContext = [load.fast.why, load.deep.why].some((why) => why !== undefined && decision.reason.includes(why));
     route = decision.route;
     reason = decision.reason;
     candidates = routeCandidates(config, route);
@@ -82,25 +95,60 @@ export function planRoute(
   if (inMode.length === 0 && targetMode !== null && servingBackend(config, targetMode, model) !== null) {
     return { kind: "wait", targetMode };
   }
-  if (inMode.length === 0) {
-    const servedIn = Object.keys(config.modes).filter((other) => servingBackend(config, other, model) !== null);
-    const switching = targetMode !== null && targetMode !== mode ? ` The lab is switching to mode ${targetMode}, which does not serve it either.` : "";
-    throw new GatewayError(
-      "model_offline",
-      `\`${model}\` is offline in the current mode (${mode})${servedIn.length > 0 ? `; it is served in mode ${servedIn.join(", ")}` : ""}.${switching}`,
-      { param: "model", retryAfterSeconds },
-    );
-  }
+  if (inMode.length === 0) throw offlineError(config, mode, model, targetMode, retryAfterSeconds);
+  const fitting = inMode.filter(holdsPrompt);
+  if (fitting.length === 0) throw contextTooLong(config, inMode, signals.promptTokens ?? 0);
   // Backends known to be down or unhealthy are skipped (a fast 503) until their health probe passes again.
-  const attemptOrder = inMode.filter((id) => lab.isHealthy(id));
-  const skipped = inMode.filter((id) => !attemptOrder.includes(id)).map((id) => ({ id, why: lab.healthReason?.(id) ?? "unhealthy" }));
+  const attemptOrder = fitting.filter((id) => lab.isHealthy(id));
+  const skipped = [
+    ...inMode.filter((id) => !fitting.includes(id)).map((id) => ({ id, why: `context ${config.backends[id]?.maxModelLen} < ${signals.promptTokens}-token prompt` })),
+    ...fitting.filter((id) => !attemptOrder.includes(id)).map((id) => ({ id, why: lab.healthReason?.(id) ?? "unhealthy" })),
+  ];
   if (attemptOrder.length === 0) {
     const why = skipped.map(({ id, why }) => `${id} ${why}`).join("; ");
     throw new GatewayError("backend_unavailable", `No backend for \`${model}\` is healthy right now (${why}). It may be loading or restarting; retry shortly.`, {
       retryAfterSeconds,
     });
   }
-  return { kind: "plan", plan: { route, reason, mode, candidates, attemptOrder, skipped } };
+  const contextFitActed = sideMovedForContext || fitting.length < inMode.length;
+  return { kind: "plan", plan: { route, reason, mode, candidates, attemptOrder, skipped, contextFitActed } };
+}
+
+/**
+ * Why nothing can take a model now, in words that hold: the mode does not serve it (and which does), or the mode
+ * serves it but a running operation keeps those backends from taking requests (and where the lab is going).
+ */
+function offlineError(config: LabConfig, mode: string, model: string, targetMode: string | null, retryAfterSeconds: number): GatewayError {
+  const servedIn = Object.keys(config.modes).filter((other) => servingBackend(config, other, model) !== null);
+  const alternatives = `Models served now: ${servableNow(config, mode)}.`;
+  if (servesNow(config, mode, model) && targetMode !== null) {
+    const after = targetMode === mode ? `the lab is restarting them within mode ${mode}` : `the lab is switching from mode ${mode} to ${targetMode}, which does not serve it`;
+    return new GatewayError("model_offline", `\`${model}\` is not taking requests: ${after}. ${alternatives}`, { param: "model", retryAfterSeconds });
+  }
+  const where = servedIn.length > 0 ? ` It is served in mode ${servedIn.join(", ")}: switch the lab to it (the console, or POST /api/modes/${servedIn[0]}/activate).` : "";
+  const switching = targetMode !== null && targetMode !== mode && !servedIn.includes(targetMode) ? ` The lab is switching to mode ${targetMode}, which does not serve it either.` : "";
+  return new GatewayError("model_offline", `\`${model}\` is not served in the current mode (${mode}).${where}${switching} ${alternatives}`, { param: "model", retryAfterSeconds });
+}
+
+/** Whether a model name has a backend in `mode` (whatever its health). */
+function servesNow(config: LabConfig, mode: string, model: string): boolean {
+  return servingBackend(config, mode, model) !== null;
+}
+
+/** The names a client can use in `mode`, or "none". */
+function servableNow(config: LabConfig, mode: string): string {
+  const names = allModelNames(config).filter((name) => servesNow(config, mode, name));
+  return names.length > 0 ? names.join(", ") : "none";
+}
+
+/** vLLM's own 400 for a prompt longer than the context, naming the largest context the mode has for the model. */
+function contextTooLong(config: LabConfig, backendIds: readonly string[], promptTokens: number): GatewayError {
+  const largest = Math.max(...backendIds.map((id) => config.backends[id]?.maxModelLen ?? 0));
+  return new GatewayError(
+    "invalid_request",
+    `This model's maximum context length is ${largest} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
+    { param: "messages" },
+  );
 }
 
 function routeCandidates(config: LabConfig, routeName: string): string[] {

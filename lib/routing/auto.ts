@@ -4,6 +4,8 @@ import type { AutoRouteConfig } from "@/lib/config/schema";
 export interface AutoSignals {
   /** Characters of prompt text (messages or prompt); about 4 per token. */
   promptChars: number;
+  /** The prompt's tokens when a backend counted them (near a context limit); the size rule then uses them. */
+  promptTokens?: number;
   hasTools: boolean;
   /** `reasoning_effort` as sent (OpenAI: minimal | low | medium | high). */
   reasoningEffort?: string;
@@ -11,10 +13,12 @@ export interface AutoSignals {
   hint?: string;
 }
 
-/** How busy each side is right now; `available` is false when the side has no live backend in the current mode. */
+/** How busy each side is right now; `available` is false when the side has nothing that can take the request. */
 export interface SideLoad {
   available: boolean;
   queued: number;
+  /** Why the side is not available (default: offline in this mode). */
+  why?: string;
 }
 
 export interface AutoDecision {
@@ -36,7 +40,7 @@ export function decideAuto(auto: AutoRouteConfig, signals: AutoSignals, load: Re
   const other = side === "fast" ? "deep" : "fast";
   const pick = (chosen: "fast" | "deep", why: string): AutoDecision => ({ side: chosen, route: auto[chosen], reason: `auto: ${why}` });
 
-  if (!load[side].available && load[other].available) return pick(other, `${reason}, but ${side} is offline in this mode`);
+  if (!load[side].available && load[other].available) return pick(other, `${reason}, but ${side} ${load[side].why ?? "is offline in this mode"}`);
   if (!firm && load[side].queued >= auto.spillQueueDepth && load[other].available && load[other].queued === 0) {
     return pick(other, `${reason}, but ${side} has ${load[side].queued} queued and ${other} is idle`);
   }
@@ -50,9 +54,10 @@ function preferredSide(auto: AutoRouteConfig, signals: AutoSignals): { side: "fa
   if (effort === "high" || effort === "medium") return { side: "deep", reason: `reasoning_effort ${effort}`, firm: true };
   if (effort === "low" || effort === "minimal" || effort === "none") return { side: "fast", reason: `reasoning_effort ${effort}`, firm: true };
   if (signals.hasTools) return { side: "deep", reason: "tools in request", firm: true };
-  const tokens = Math.round(signals.promptChars / CHARS_PER_TOKEN);
-  if (tokens >= auto.longPromptTokens) return { side: "deep", reason: `long prompt (~${tokens} tokens)`, firm: false };
-  return { side: "fast", reason: `short prompt (~${tokens} tokens)`, firm: false };
+  const tokens = signals.promptTokens ?? Math.round(signals.promptChars / CHARS_PER_TOKEN);
+  const size = `${signals.promptTokens === undefined ? "~" : ""}${tokens} tokens`;
+  if (tokens >= auto.longPromptTokens) return { side: "deep", reason: `long prompt (${size})`, firm: false };
+  return { side: "fast", reason: `short prompt (${size})`, firm: false };
 }
 
 /** The auto router's rules in words, for the console's routing page. */

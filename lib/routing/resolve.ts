@@ -35,6 +35,22 @@ export function allModelNames(config: LabConfig): string[] {
   return [...names];
 }
 
+/** Every backend of `mode` a name could be served by (both sides of an automatic route), in route order. */
+export function routeBackendsInMode(config: LabConfig, mode: string, model: string): string[] {
+  const target = findRoute(config, model);
+  if (!target) return [];
+  if (target.kind === "candidates") return candidatesInMode(config, mode, target.candidates);
+  return [...new Set([...routeBackendsInMode(config, mode, target.auto.fast), ...routeBackendsInMode(config, mode, target.auto.deep)])];
+}
+
+/** The largest context among the backends a name can use in `mode` (routing picks one that fits), or null. */
+export function largestContextInMode(config: LabConfig, mode: string, model: string): number | null {
+  const lengths = routeBackendsInMode(config, mode, model)
+    .map((id) => config.backends[id]?.maxModelLen)
+    .filter((length): length is number => typeof length === "number");
+  return lengths.length > 0 ? Math.max(...lengths) : null;
+}
+
 /** The backend that would serve `model` in `mode` when every backend of the mode is healthy, or null (offline). */
 export function servingBackend(config: LabConfig, mode: string, model: string): string | null {
   const target = findRoute(config, model);

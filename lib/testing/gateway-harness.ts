@@ -120,7 +120,15 @@ function harnessConfig(options: HarnessOptions, urls: Record<string, string>): u
     backends: Object.fromEntries(
       Object.entries(options.backends).map(([id, b]) => [
         id,
-        { url: urls[id], servedModel: b.servedModel, kind: b.kind ?? "chat", maxConcurrency: b.maxConcurrency ?? 32, maxQueue: b.maxQueue ?? 64 },
+        {
+          url: urls[id],
+          servedModel: b.servedModel,
+          kind: b.kind ?? "chat",
+          maxConcurrency: b.maxConcurrency ?? 32,
+          maxQueue: b.maxQueue ?? 64,
+          // The lab's config states each backend's context as vLLM was started with it.
+          ...(b.sim?.maxModelLen ? { maxModelLen: b.sim.maxModelLen } : {}),
+        },
       ]),
     ),
     modes: Object.fromEntries(Object.entries(options.modes).map(([name, backends], i) => [name, { backends, default: i === 0 }])),
