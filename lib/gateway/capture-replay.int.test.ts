@@ -303,7 +303,7 @@ describe("reasoning text under both names", () => {
     const { raw, row } = await nonStream(source);
     const expected = JSON.parse(source.replace(`"reasoning":${JSON.stringify(REASONING)}`, `"reasoning":${JSON.stringify(REASONING)},"reasoning_content":${JSON.stringify(REASONING)}`)) as unknown;
     expect(raw.toString("utf8")).toBe(JSON.stringify(expected));
-    expect(row).toMatchObject({ outcome: "served", promptTokens: 112, completionTokens: 7 });
+    expect(row).toMatchObject({ outcome: "served", promptTokens: 112, completionTokens: 7, compat: "reasoningFields" });
   });
 
   test("non-streamed, `reasoning_content` only (vLLM <= 0.11): `reasoning` added", async () => {
@@ -353,15 +353,16 @@ describe("reasoning text under both names", () => {
         ["<think>", "<think>"],
         ["\n", "\n"],
       ]);
-      expect(row).toMatchObject({ outcome: "served", completionTokens: 3, finishReason: "stop" });
+      expect(row).toMatchObject({ outcome: "served", completionTokens: 3, finishReason: "stop", compat: "reasoningFields" });
       expect(row?.ttftMs).toBeGreaterThan(0);
     }
   });
 
   test("streamed, both present: the events as the backend sent them", async () => {
     const sse = reasoningStream(["reasoning", "reasoning_content"]);
-    const { read } = await streamOf(sse, 54);
+    const { read, row } = await streamOf(sse, 54);
     expect(dataPayloads(read.raw)).toEqual(dataPayloads(Buffer.from(sse)));
+    expect(row?.compat).toBeNull();
   });
 });
 

@@ -47,7 +47,7 @@ describe("context-aware routing and clamping", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("x-switchyard-backend")).toBe("qwen-7b");
     expect(response.headers.get("x-switchyard-route-reason")).toContain("deep cannot hold");
-    expect(await rowOf(response)).toMatchObject({ outcome: "served", compat: "context_fit" });
+    expect(await rowOf(response)).toMatchObject({ outcome: "served", compat: "contextFit" });
   });
 
   test("the same prompt on the 14B's own route is vLLM's 400, before anything is sent", async () => {
@@ -66,7 +66,7 @@ describe("context-aware routing and clamping", () => {
     await direct.text();
     const response = await chat({ ...body, model: "reasoning" });
     expect(response.status).toBe(200);
-    expect(await rowOf(response)).toMatchObject({ outcome: "served", compat: "clamp_max_tokens" });
+    expect(await rowOf(response)).toMatchObject({ outcome: "served", compat: "clampMaxTokens" });
   });
 
   test("a request far from every limit is not counted: no /tokenize call, nothing noted", async () => {
@@ -99,7 +99,7 @@ describe("request shapes clients send", () => {
   test("a request without a model gets the lab's default model, as vLLM serves its own", async () => {
     const response = await chat({ max_tokens: 4, messages: [{ role: "user", content: "Hi" }] });
     expect(response.status).toBe(200);
-    expect(await rowOf(response)).toMatchObject({ requestedModel: "fast", compat: "default_model" });
+    expect(await rowOf(response)).toMatchObject({ requestedModel: "fast", compat: "defaultModel" });
   });
 });
 

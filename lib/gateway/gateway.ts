@@ -11,7 +11,6 @@ import { routeBackendsInMode } from "@/lib/routing/resolve";
 import { forwardStoredResponse } from "./stored-responses";
 import { readJsonBody, validateBody } from "./body";
 import { corsHeaders, preflightResponse, withCors } from "./cors";
-import { noteCompat } from "./compat-note";
 import { clampedCompletion, measurePrompt, type PromptSize } from "./context-fit";
 import { errorResponse, GatewayError, toGatewayError } from "./errors";
 import { listModelCards } from "./models";
@@ -141,13 +140,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const proxy = (routePlan: RoutePlan) => {
       ctx.record.route = routePlan.route;
       ctx.record.routeReason = routePlan.reason;
-      if (routePlan.contextFitActed) noteCompat(ctx.record, "context_fit");
+      if (routePlan.contextFitActed) ctx.compatApplied.add("contextFit");
       ctx.recordOpen();
       const proxyDeps = { config: deps.config(), admission: deps.admission, lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight, backendState: deps.backendState };
       // Cline and friends ask for more completion than the context leaves; vLLM would answer 400, so ask for what fits.
       const clamp = prompt?.exact && config.gateway.compat.clampMaxTokens ? clampedCompletion(config, routePlan.attemptOrder, body, prompt.tokens) : null;
       if (!clamp) return proxyToBackend(proxyDeps, ctx, routePlan, proxyRequest);
-      noteCompat(ctx.record, "clamp_max_tokens");
+      ctx.compatApplied.add("clampMaxTokens");
       return proxyToBackend(proxyDeps, ctx, routePlan, { ...proxyRequest, body: { ...proxyRequest.body, [clamp.field]: clamp.tokens } });
     };
 
@@ -213,7 +212,7 @@ function withDefaultModel(raw: unknown, principal: Principal, config: LabConfig,
   if (principal.defaultModel) return { ...raw, model: principal.defaultModel };
   const labDefault = config.gateway.compat.defaultModel;
   if (!labDefault) return raw;
-  noteCompat(ctx.record, "default_model");
+  ctx.compatApplied.add("defaultModel");
   return { ...raw, model: labDefault };
 }
 

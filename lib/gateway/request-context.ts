@@ -8,8 +8,8 @@ import type { RequestRecordSink } from "./request-record";
 export class RequestContext {
   readonly record: RequestRecord;
   /**
-   * Names of the compat rules (`gateway.compat.*`, e.g. "reasoningFields") that changed this request or its response.
-   * Not persisted yet: the log row has no column for it; the writer can read it from here when one is added.
+   * Names of the compat rules (`gateway.compat.*`, e.g. "reasoningFields") that changed this request or its response;
+   * the row's `compat` column gets them, comma-separated, so an operator sees why a request was changed.
    */
   readonly compatApplied = new Set<string>();
   private readonly startedAt = performance.now();
@@ -46,6 +46,7 @@ export class RequestContext {
     if (this.finished) return;
     this.finished = true;
     Object.assign(this.record, patch, { outcome, finishedAt: new Date(), durationMs: round(this.elapsedMs()) });
+    if (this.compatApplied.size > 0) this.record.compat = [...this.compatApplied].join(",");
     this.sink.record({ ...this.record });
     for (const callback of this.onFinish) callback(this.record);
   }

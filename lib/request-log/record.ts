@@ -89,7 +89,7 @@ export const REQUEST_LOG_FIELDS = {
   backendQueueDepth: { type: "reading", nullable: true },
   /** The request's share of its GPUs' energy while it ran (lib/telemetry/energy-ledger.ts); null without power readings. */
   energyWh: { type: "reading", nullable: true },
-  /** The compatibility rules (gateway.compat) that acted on the request, comma-separated (lib/gateway/compat-note.ts). */
+  /** The compatibility rules (gateway.compat) that acted on the request, comma-separated (RequestContext.compatApplied). */
   compat: { type: "string", nullable: true },
   /** The request body as sent, when prompt capture is on (globally or for the key), cut at the capture limit; never headers or key material. */
   requestBody: { type: "string", nullable: true, captured: true },
