@@ -18,6 +18,10 @@ export const simulatedBackendSchema = z
     maxNumSeqs: z.int().positive().default(32),
     /** Memory the model holds on each of its GPUs once loaded. */
     memoryMiB: z.int().nonnegative().default(20_000),
+    /** The vLLM release whose field names and shapes the simulator answers with (lib/sim/profiles.ts); default the newest. */
+    vllmVersion: z.string().min(1).optional(),
+    /** The model thinks first (reasoning text in the release's field), like a reasoning model. */
+    reasoning: z.boolean().optional(),
   })
   .strict();
 

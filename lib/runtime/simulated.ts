@@ -14,6 +14,8 @@ export function simulatorOptionsFor(backend: BackendConfig): SimulatorOptionsInp
     kind: backend.kind,
     ...(backend.maxModelLen ? { maxModelLen: backend.maxModelLen } : {}),
     ...(sim ? { loadMs: sim.loadMs, ttftMs: sim.ttftMs, tokensPerSecond: sim.tokensPerSecond, maxNumSeqs: sim.maxNumSeqs } : {}),
+    ...(sim?.vllmVersion ? { vllmVersion: sim.vllmVersion } : {}),
+    ...(sim?.reasoning !== undefined ? { reasoning: sim.reasoning } : {}),
   };
 }
 
