@@ -1,5 +1,6 @@
 import type { LabConfig } from "@/lib/config/schema";
 import { GatewayError } from "./errors";
+import { tracingHeaders } from "./proxy";
 import type { LabView } from "./route-plan";
 import type { RequestContext } from "./request-context";
 import type { UpstreamPools } from "./upstream";
@@ -33,7 +34,7 @@ export async function forwardStoredResponse(
     ctx.record.backend = id;
     const body = await answer.body.text();
     ctx.finish(answer.statusCode < 400 ? "served" : "upstream_error", { status: answer.statusCode });
-    return new Response(body, { status: answer.statusCode, headers: { "content-type": String(answer.headers["content-type"] ?? "application/json") } });
+    return new Response(body, { status: answer.statusCode, headers: { ...tracingHeaders(ctx), "content-type": String(answer.headers["content-type"] ?? "application/json") } });
   }
   throw new GatewayError(
     "response_not_found",
