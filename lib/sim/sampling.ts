@@ -43,6 +43,33 @@ export interface SamplingChecks {
   logprobs?: number | null;
 }
 
+/** The sampling fields chat and completions requests share, in vLLM's names. */
+export interface SamplingFields {
+  temperature?: number | null;
+  top_p?: number | null;
+  top_k?: number | null;
+  min_p?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  repetition_penalty?: number | null;
+  min_tokens?: number | null;
+}
+
+/** The checks of a request's shared sampling fields, with its own n, max_tokens and logprobs. */
+export function samplingChecksOf(request: SamplingFields, own: Pick<SamplingChecks, "n" | "maxTokens" | "logprobs">): SamplingChecks {
+  return {
+    ...own,
+    temperature: request.temperature,
+    topP: request.top_p,
+    topK: request.top_k,
+    minP: request.min_p,
+    presencePenalty: request.presence_penalty,
+    frequencyPenalty: request.frequency_penalty,
+    repetitionPenalty: request.repetition_penalty,
+    minTokens: request.min_tokens,
+  };
+}
+
 /**
  * vLLM's `SamplingParams._verify_args` (then the engine's `--max-logprobs` check), in its order and words.
  * Raised while building the sampling params, they come back as 400 BadRequestError.

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createRng } from "@/lib/sim/random";
 
 /** What the backend answers on one path: a capture's bytes, as captured. */
 export interface ReplayReply {
@@ -50,7 +51,7 @@ export async function startReplayBackend(): Promise<ReplayBackend> {
   const replies = new Map<string, ReplayReply>();
   const requests: ReplayRequest[] = [];
   let delivery: ReplayDelivery = { seed: 1 };
-  let random = seededRandom(delivery.seed);
+  let random = createRng(delivery.seed);
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -79,7 +80,7 @@ export async function startReplayBackend(): Promise<ReplayBackend> {
     serve: (path, reply) => void replies.set(path, reply),
     deliver(next) {
       delivery = next;
-      random = seededRandom(next.seed);
+      random = createRng(next.seed);
     },
     requests,
     close: () =>
@@ -106,16 +107,4 @@ async function sendInPieces(res: http.ServerResponse, body: Buffer, delivery: Re
   }
   await pause(delivery.endPauseMs ?? Math.round(random() * maxPause));
   if (!res.destroyed) res.end();
-}
-
-/** mulberry32: a small seeded generator, enough to make split points reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -8,7 +8,7 @@ import { chatLogprobs } from "../logprobs";
 import type { VllmProfile } from "../profiles";
 import { ChatCompletionRequest, parseRequest, type ToolDefinition } from "../protocol";
 import { hexId } from "../random";
-import { checkContextLength, checkSamplingParams, stopStrings, streamSettings, usage, type StreamSettings } from "../sampling";
+import { checkContextLength, checkSamplingParams, samplingChecksOf, stopStrings, streamSettings, usage, type StreamSettings } from "../sampling";
 import { outputConstraint } from "../structured-output";
 import { pieceIds, tokenize } from "../tokenizer";
 import { responseUsage, systemFingerprint } from "./response-fields";
@@ -52,19 +52,7 @@ export async function handleChatCompletions(ctx: RequestContext): Promise<void> 
   const topLogprobs = logprobsAsked(request);
   const n = request.n ?? 1;
   const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? null;
-  checkSamplingParams({
-    n,
-    maxTokens,
-    temperature: request.temperature,
-    topP: request.top_p,
-    topK: request.top_k,
-    minP: request.min_p,
-    presencePenalty: request.presence_penalty,
-    frequencyPenalty: request.frequency_penalty,
-    repetitionPenalty: request.repetition_penalty,
-    minTokens: request.min_tokens,
-    logprobs: topLogprobs,
-  });
+  checkSamplingParams(samplingChecksOf(request, { n, maxTokens, logprobs: topLogprobs }));
   const constraint = outputConstraint(ctx.body as Record<string, unknown>);
   const prompt = renderChatPrompt(request.messages, { tools: request.tools ?? null });
   const { ids } = tokenize(prompt);

@@ -5,7 +5,7 @@ import { planText, type PlannedText } from "../generator";
 import { beginEventStream, DONE_EVENT, sendJson, writeData } from "../http";
 import { CompletionRequest, parseRequest } from "../protocol";
 import { completionLogprobs } from "../logprobs";
-import { checkContextLength, checkSamplingParams, stopStrings, streamSettings, usage, type StreamSettings } from "../sampling";
+import { checkContextLength, checkSamplingParams, samplingChecksOf, stopStrings, streamSettings, usage, type StreamSettings } from "../sampling";
 import { responseUsage, systemFingerprint } from "./response-fields";
 import { tokenize } from "../tokenizer";
 
@@ -42,19 +42,7 @@ export async function handleCompletions(ctx: RequestContext): Promise<void> {
   if (request.suffix !== null && request.suffix !== undefined) throw new SimError("bad_request", "suffix is not currently supported", "suffix");
   const n = request.n ?? 1;
   const maxTokens = request.max_tokens === undefined ? DEFAULT_MAX_TOKENS : request.max_tokens;
-  checkSamplingParams({
-    n,
-    maxTokens,
-    temperature: request.temperature,
-    topP: request.top_p,
-    topK: request.top_k,
-    minP: request.min_p,
-    presencePenalty: request.presence_penalty,
-    frequencyPenalty: request.frequency_penalty,
-    repetitionPenalty: request.repetition_penalty,
-    minTokens: request.min_tokens,
-    logprobs: request.logprobs,
-  });
+  checkSamplingParams(samplingChecksOf(request, { n, maxTokens, logprobs: request.logprobs }));
   const prompts = promptItems(request.prompt);
   for (const prompt of prompts) checkContextLength(core.options.maxModelLen, prompt.ids.length, maxTokens);
 
