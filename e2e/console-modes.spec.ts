@@ -77,6 +77,6 @@ test("activating deep mode shows the steps live and ends with the 32B serving; t
     }
     await expect
       .poll(async () => (await (await request.get("/readyz")).json()).backends, { timeout: 30_000 })
-      .toEqual({ "qwen-7b": "ready", "qwen-14b": "ready" });
+      .toEqual({ "qwen-7b": "ready", "qwen-14b": "ready", embed: "ready" });
   }
 });

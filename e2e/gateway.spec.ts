@@ -8,6 +8,7 @@ test("the lab comes up on the simulated backends and serves fast, reasoning and 
   await expect.poll(async () => (await (await request.get("/readyz")).json()).backends, { timeout: 20_000 }).toEqual({
     "qwen-7b": "ready",
     "qwen-14b": "ready",
+    embed: "ready",
   });
   for (const [model, backend] of [
     ["fast", "qwen-7b"],

@@ -10,7 +10,7 @@ let app: AppHarness;
 
 beforeAll(async () => {
   app = await startAppHarness();
-  await waitFor(async () => (await status()).backends.filter((b) => b.state === "ready").length === 2, 20_000);
+  await waitFor(async () => (await status()).backends.filter((b) => b.state === "ready").length === 3, 20_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -74,10 +74,10 @@ function chat(model: string, extra: Record<string, unknown> = {}) {
 }
 
 describe("status", () => {
-  test("shows the mode, both standard backends ready, the 32B stopped and two GPUs with samples", async () => {
+  test("shows the mode, the standard backends (two chat, one embedding) ready, the 32B stopped and two GPUs with samples", async () => {
     const lab = await status();
     expect(lab.mode).toBe("standard");
-    expect(Object.fromEntries(lab.backends.map((b) => [b.id, b.state]))).toEqual({ "qwen-7b": "ready", "qwen-14b": "ready", "qwen-32b": "stopped" });
+    expect(Object.fromEntries(lab.backends.map((b) => [b.id, b.state]))).toEqual({ "qwen-7b": "ready", "qwen-14b": "ready", "qwen-32b": "stopped", embed: "ready" });
     await waitFor(async () => (await status()).gpus.length === 2);
     const gpus = (await status()).gpus;
     expect(gpus.map((g) => g.index)).toEqual([0, 1]);

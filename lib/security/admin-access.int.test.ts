@@ -32,13 +32,13 @@ beforeAll(async () => {
   // Behind a trusted proxy (this test client, on loopback), so a test can sign in from an address of its own.
   app = await startAppHarness({ adminSecrets: { password: PASSWORD, token: TOKEN, passwordParams: { N: 1024, r: 8, p: 1 } }, yaml: (ports) => `${simulatedLabYaml(ports)}server: { trustProxy: [127.0.0.1] }\n` });
   // The watchdog may restart a backend that was slow to come up: that would show up as a change below.
-  for (const id of ["qwen-7b", "qwen-14b"]) {
+  for (const id of ["qwen-7b", "qwen-14b", "embed"]) {
     expect((await send({ method: "PUT", path: `/api/backends/${id}/watchdog`, body: { enabled: false } }, asAdmin)).status).toBe(200);
   }
   await waitFor(async () => {
     const lab = (await send({ method: "GET", path: "/api/status" }, asAdmin)).body?.data as LabStatus;
-    return lab.operation === null && lab.backends.filter((b) => b.inCurrentMode && b.state === "ready").length === 2;
-  }, "both standard backends ready");
+    return lab.operation === null && lab.backends.filter((b) => b.inCurrentMode && b.state === "ready").length === 3;
+  }, "the standard backends ready");
   settled = await labFootprint();
 }, 90_000);
 

@@ -24,13 +24,13 @@ beforeAll(async () => {
     adminSecrets: { token: TOKEN },
   });
   // The watchdog may restart a backend that was slow to come up; these tests need a lab that holds still.
-  for (const id of ["qwen-7b", "qwen-14b"]) {
+  for (const id of ["qwen-7b", "qwen-14b", "embed"]) {
     expect((await admin(`/api/backends/${id}/watchdog`, { method: "PUT", body: { enabled: false } })).status).toBe(200);
   }
   await waitFor(async () => {
     const lab = (await admin("/api/status")).body as { data: LabStatus };
-    return lab.data.operation === null && lab.data.backends.filter((b) => b.inCurrentMode && b.state === "ready").length === 2;
-  }, "both standard backends ready");
+    return lab.data.operation === null && lab.data.backends.filter((b) => b.inCurrentMode && b.state === "ready").length === 3;
+  }, "the standard backends ready");
 }, 90_000);
 
 afterAll(async () => {

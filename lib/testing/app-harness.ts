@@ -13,13 +13,17 @@ export interface AppHarness {
   url: string;
   switchyard: Switchyard;
   configFile: string;
-  ports: Record<"qwen-7b" | "qwen-14b" | "qwen-32b", number>;
+  /** The chat backends' ports, and the embedding backend's (a lab without one when absent). */
+  ports: Record<"qwen-7b" | "qwen-14b" | "qwen-32b", number> & { embed?: number };
   close(): Promise<void>;
 }
 
 const projectRoot = path.resolve(__dirname, "../..");
 
-/** The design's lab on the simulated runtime, with free ports and short timings so a switch takes seconds. */
+/**
+ * The design's lab on the simulated runtime, with free ports and short timings so a switch takes seconds. Standard
+ * mode also serves embeddings (bge-small-en-v1.5 beside the 7B on GPU 0) when an `embed` port is given.
+ */
 export function simulatedLabYaml(ports: AppHarness["ports"]): string {
   return `
 runtime: simulated
@@ -40,9 +44,20 @@ backends:
     url: http://127.0.0.1:${ports["qwen-32b"]}
     servedModel: qwen2.5-32b-instruct-awq
     gpus: [0, 1]
-    sim: { loadMs: 600, ttftMs: 30, tokensPerSecond: 80, maxNumSeqs: 16, memoryMiB: 21000 }
+    sim: { loadMs: 600, ttftMs: 30, tokensPerSecond: 80, maxNumSeqs: 16, memoryMiB: 21000 }${
+      ports.embed === undefined
+        ? ""
+        : `
+  embed:
+    url: http://127.0.0.1:${ports.embed}
+    servedModel: bge-small-en-v1.5
+    kind: embedding
+    gpus: [0]
+    maxModelLen: 512
+    sim: { loadMs: 200, ttftMs: 5, tokensPerSecond: 100, maxNumSeqs: 32, memoryMiB: 1500 }`
+    }
 modes:
-  standard: { backends: [qwen-7b, qwen-14b], default: true }
+  standard: { backends: [qwen-7b, qwen-14b${ports.embed === undefined ? "" : ", embed"}], default: true }
   deep: { backends: [qwen-32b] }
 routes:
   fast: [qwen-7b, qwen-32b]
@@ -87,6 +102,7 @@ export async function startAppHarness(options: AppHarnessOptions = {}): Promise<
     "qwen-7b": await pickFreePort("127.0.0.1"),
     "qwen-14b": await pickFreePort("127.0.0.1"),
     "qwen-32b": await pickFreePort("127.0.0.1"),
+    embed: await pickFreePort("127.0.0.1"),
   };
   const configFile = path.join(dir, "switchyard.yaml");
   fs.writeFileSync(configFile, (options.yaml ?? simulatedLabYaml)(ports));
