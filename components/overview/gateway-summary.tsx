@@ -10,7 +10,7 @@ import { ratesWindow, summarizeUsage } from "./gateway-rates";
 export function GatewaySummary() {
   const now = useNow(10_000);
   const window = ratesWindow(now);
-  const usage = useUsageQuery(window, { refetchIntervalMs: 10_000 });
+  const usage = useUsageQuery({ ...window, bucketMinutes: 1 }, { refetchIntervalMs: 10_000 });
   if (usage.error && !usage.data) return <ErrorState title="Cannot read the gateway's usage" error={usage.error} onRetry={() => void usage.refetch()} />;
   const rates = usage.data ? summarizeUsage(usage.data, { now: Math.max(now, usage.dataUpdatedAt) }) : null;
   const pct = (value: number | null | undefined) => (value === undefined ? "…" : value === null ? "—" : formatPercent(value, 1));

@@ -268,6 +268,7 @@ describe("createRequestLogWriter", () => {
       kvCacheUsage: 0.42,
       backendQueueDepth: 3,
       energyWh: 0.3125,
+      compat: "clampMaxTokens,reasoningFields",
       requestBody: '{"model":"fast","messages":[{"role":"user","content":"héllo"}]}',
       responseBody: "Hi there",
     };
@@ -298,6 +299,7 @@ describe("createRequestLogWriter", () => {
       kvCacheUsage: null,
       backendQueueDepth: null,
       energyWh: null,
+      compat: null,
     });
   });
 

@@ -1,7 +1,6 @@
 import { openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
-import { toDbTimestamp } from "@/lib/db/timestamps";
 import { REQUEST_LOG_COLUMNS, type RequestLogEntry } from "@/lib/request-log/record";
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, rollupOf } from "@/lib/request-log/rollup";
+import { RollupAccumulator } from "./request-log/rollup-writer";
 import { toStoredRow, type StoredRow } from "./request-log/rows";
 
 // The gateway's log rows are written here, off the hot path: `record` only puts the entry in a bounded
@@ -60,12 +59,6 @@ const UPSERT_FINAL_SQL =
     .map((column) => `"${column}" = excluded."${column}"`)
     .join(", ");
 
-const ROLLUP_KEY = ["minute", ...ROLLUP_DIMENSIONS];
-const UPSERT_ROLLUP_SQL =
-  `INSERT INTO "RequestRollup" (${[...ROLLUP_KEY, ...ROLLUP_COUNTERS].map((c) => `"${c}"`).join(", ")}) ` +
-  `VALUES (${[...ROLLUP_KEY, ...ROLLUP_COUNTERS].map((c) => `@${c}`).join(", ")}) ` +
-  `ON CONFLICT (${ROLLUP_KEY.map((c) => `"${c}"`).join(", ")}) DO UPDATE SET ` +
-  ROLLUP_COUNTERS.map((c) => `"${c}" = "${c}" + excluded."${c}"`).join(", ");
 const UPSERT_BODY_SQL =
   `INSERT INTO "RequestBody" ("requestLogId", "receivedAt", "requestBody", "responseBody") VALUES (@id, @receivedAt, @requestBody, @responseBody) ` +
   `ON CONFLICT ("requestLogId") DO UPDATE SET "requestBody" = excluded."requestBody", "responseBody" = excluded."responseBody"`;
@@ -84,41 +77,18 @@ function prepareEntry(entry: RequestLogEntry): PreparedEntry {
   return { row, body };
 }
 
-/** The rollup increment of a stored row, negated with sign -1 (a row replaced by another final row). */
-function rollupParams(row: Record<string, unknown>, sign: 1 | -1): Record<string, string | number> {
-  const value = (column: string) => (row[column] ?? null) as never;
-  const { key, counts } = rollupOf({
-    receivedAt: new Date(row.receivedAt as string),
-    backend: value("backend"),
-    route: value("route"),
-    requestedModel: value("requestedModel"),
-    apiKeyId: value("apiKeyId"),
-    clientAddress: value("clientAddress"),
-    status: value("status"),
-    outcome: row.outcome as string,
-    promptTokens: value("promptTokens"),
-    completionTokens: value("completionTokens"),
-    energyWh: value("energyWh"),
-    ttftMs: value("ttftMs"),
-    durationMs: value("durationMs"),
-  });
-  const signed = Object.fromEntries(Object.entries(counts).map(([counter, n]) => [counter, sign * n]));
-  return { ...key, minute: toDbTimestamp(key.minute), ...signed };
-}
-
 /**
- * Writes a finished request's row and keeps its rollup exact: the row adds to its minute once; should a finished row
- * be replaced by another, the old one's contribution is taken back first.
+ * Writes a finished request's row and keeps the rollups exact: the row adds to them once; should a finished row be
+ * replaced by another, the old one's contribution is taken back first. The rollups are written by `rollups.write()`.
  */
-function finalRowWriter(db: SqliteDatabase): (row: StoredRow) => void {
+function finalRowWriter(db: SqliteDatabase, rollups: RollupAccumulator): (row: StoredRow) => void {
   const selectPrevious = db.prepare(`SELECT ${columnList} FROM "RequestLog" WHERE "id" = ?`);
   const upsertFinal = db.prepare(UPSERT_FINAL_SQL);
-  const upsertRollup = db.prepare(UPSERT_ROLLUP_SQL);
   return (row) => {
     const previous = selectPrevious.get(row.id) as Record<string, unknown> | undefined;
-    if (previous && previous.outcome !== "open") upsertRollup.run(rollupParams(previous, -1));
+    if (previous && previous.outcome !== "open") rollups.add(previous, -1);
     upsertFinal.run(row);
-    upsertRollup.run(rollupParams(row, 1));
+    rollups.add(row, 1);
   };
 }
 
@@ -130,10 +100,13 @@ function finalRowWriter(db: SqliteDatabase): (row: StoredRow) => void {
 export function markInterruptedRequests(dbFile: string): number {
   const db = openSqlite(dbFile);
   try {
-    const writeFinal = finalRowWriter(db);
+    const rollups = new RollupAccumulator(db);
+    const writeFinal = finalRowWriter(db, rollups);
     const open = db.prepare(`SELECT ${columnList} FROM "RequestLog" INDEXED BY "RequestLog_outcome_receivedAt_idx" WHERE "outcome" = 'open'`).all() as StoredRow[];
     db.transaction(() => {
+      rollups.reset();
       for (const row of open) writeFinal({ ...row, outcome: "interrupted" });
+      rollups.write();
     })();
     return open.length;
   } finally {
@@ -176,9 +149,11 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
 
   function prepareBatchWriter(): (entries: PreparedEntry[]) => void {
     const insertOpen = db.prepare(INSERT_OPEN_SQL);
-    const writeFinal = finalRowWriter(db);
+    const rollups = new RollupAccumulator(db);
+    const writeFinal = finalRowWriter(db, rollups);
     const upsertBody = db.prepare(UPSERT_BODY_SQL);
     return db.transaction((entries: PreparedEntry[]) => {
+      rollups.reset();
       for (const { row, body } of entries) {
         if (row.outcome === "open") {
           insertOpen.run(row);
@@ -187,6 +162,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
         writeFinal(row);
         if (body) upsertBody.run(body);
       }
+      rollups.write();
     });
   }
 

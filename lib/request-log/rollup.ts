@@ -100,6 +100,29 @@ export function rollupOf(source: RollupSource): { key: RollupKey; counts: Rollup
   return { key, counts };
 }
 
+/**
+ * The narrow usage table (RequestUsage): per bucket of a period and per one dimension (or the whole lab, dimension
+ * ""), so a chart over a day reads a few hundred rows instead of the minute rollup's tens of thousands.
+ */
+export const USAGE_PERIODS = { "5m": 5 * 60_000, "1h": 60 * 60_000 } as const;
+export type UsagePeriod = keyof typeof USAGE_PERIODS;
+export const USAGE_DIMENSIONS = ["", ...ROLLUP_DIMENSIONS] as const;
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+
+export type UsageKey = { period: UsagePeriod; dimension: UsageDimension; bucket: Date; value: string };
+
+export function bucketOfPeriod(at: Date, period: UsagePeriod): Date {
+  const length = USAGE_PERIODS[period];
+  return new Date(Math.floor(at.getTime() / length) * length);
+}
+
+/** The usage rows a minute rollup row adds to: every period, the whole lab and each dimension's value. */
+export function usageKeysOf(key: RollupKey): UsageKey[] {
+  return (Object.keys(USAGE_PERIODS) as UsagePeriod[]).flatMap((period) =>
+    USAGE_DIMENSIONS.map((dimension) => ({ period, dimension, bucket: bucketOfPeriod(key.minute, period), value: dimension === "" ? "" : key[dimension] })),
+  );
+}
+
 /** The histogram columns of one measure, in bucket order. */
 export function histogramColumns(measure: "ttft" | "duration"): readonly string[] {
   return measure === "ttft" ? TTFT_COLUMNS : DURATION_COLUMNS;

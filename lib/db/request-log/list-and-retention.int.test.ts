@@ -94,6 +94,7 @@ function seedRows(total: number): Seeded[] {
       kvCacheUsage: null,
       backendQueueDepth: null,
       energyWh: null,
+      compat: null,
     };
   });
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { applyMigrations } from "@/lib/db/migrate";
 import { openSqlite } from "@/lib/db/sqlite";
-import { recountedRollups, storedRollups } from "./test-support";
+import { recountedRollups, storedRollups, storedUsage, usageFromMinuteRollups } from "./test-support";
 
 // The request log's rebuild (20261206120000_request_log_at_scale) on a database made by the schema before it:
 // every row survives with every value, in its order, findable by the id its client saw; bodies move to RequestBody;
@@ -88,6 +88,8 @@ test("a populated old-schema database upgrades in place with every row intact", 
     expect(body ?? null).toEqual(before[19] === null ? null : { requestBody: before[19], responseBody: before[20] });
   }
   expect(storedRollups(db)).toEqual(recountedRollups(db, migrationSql));
+  expect(storedUsage(db)).toEqual(usageFromMinuteRollups(db));
+  expect(Object.keys(storedUsage(db)).length).toBeGreaterThan(0);
   expect(storedRollups(db).reduce((sum, row) => sum + (row.requests as number), 0)).toBe(rows.filter((row) => row[11] !== "open").length);
   expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
   db.close();

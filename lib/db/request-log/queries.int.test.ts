@@ -6,7 +6,7 @@ import type { RequestLogEntry } from "@/lib/request-log/record";
 import { createRequestLogWriter } from "@/lib/db/request-log-writer";
 import { listPage, walksFor, type RequestLogFilters } from "./queries";
 import { applyRequestLogRetention } from "./retention";
-import { createLogFixture, finishedEntry, recountedRollups, storedRollups, type LogFixture } from "./test-support";
+import { createLogFixture, finishedEntry, recountedRollups, storedRollups, storedUsage, usageFromMinuteRollups, type LogFixture } from "./test-support";
 
 const migrationSql = readFileSync(path.resolve(import.meta.dirname, "../../../prisma/migrations/20261206120000_request_log_at_scale/migration.sql"), "utf8");
 
@@ -127,10 +127,10 @@ describe("rollups", () => {
     lifecycle: fc.constantFrom("finished", "open-then-finished", "finished-twice", "left-open"),
   });
 
-  test("equal a recount from the raw rows after a random workload (open rows, later finals, replaced finals)", () => {
+  test("equal a recount from the raw rows after a random workload (open rows, later finals, replaced finals); the usage table sums them", () => {
     fc.assert(
       fc.property(fc.array(entryArbitrary, { minLength: 1, maxLength: 40 }), (specs) => {
-        log.db.exec(`DELETE FROM "RequestRollup"; DELETE FROM "RequestLog";`);
+        log.db.exec(`DELETE FROM "RequestRollup"; DELETE FROM "RequestUsage"; DELETE FROM "RequestLog";`);
         const later: RequestLogEntry[] = [];
         for (const spec of specs) {
           const entry = finishedEntry(log.writer, {
@@ -164,6 +164,7 @@ describe("rollups", () => {
         void log.writer.flush();
         expect(log.writer.stats()).toMatchObject({ dropped: 0, failedBatches: 0 });
         expect(storedRollups(log.db)).toEqual(recountedRollups(log.db, migrationSql));
+        expect(storedUsage(log.db)).toEqual(usageFromMinuteRollups(log.db));
       }),
       { numRuns: 60 },
     );

@@ -26,8 +26,10 @@ export interface RetentionResult {
   rollups: number;
 }
 
-export const RETENTION_CHUNK = 500;
-const PAUSE_MS = 5;
+// A chunk of 200 rows (ten indexes each) holds the write lock for a few milliseconds; the pause after it lets the
+// log writer's flush, which waits for that lock on the gateway's thread, in between.
+export const RETENTION_CHUNK = 200;
+const PAUSE_MS = 15;
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
 

@@ -5,7 +5,8 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
 import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import type { RequestLogEntry } from "@/lib/request-log/record";
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS } from "@/lib/request-log/rollup";
+import { bucketOfPeriod, ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, USAGE_DIMENSIONS, USAGE_PERIODS, type UsagePeriod } from "@/lib/request-log/rollup";
+import { toDbTimestamp } from "@/lib/db/timestamps";
 
 // Shared pieces of the request-log tests: a migrated database in a temporary folder with a writer and a
 // connection, an entry factory, and the recount of the rollups from raw rows that the writer must agree with.
@@ -78,4 +79,30 @@ export function recountedRollups(db: SqliteDatabase, migrationSql: string): Reco
   const rows = db.prepare(select).raw().all() as unknown[][];
   const columns = [...keyColumns, ...ROLLUP_COUNTERS];
   return normalized(rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]]))));
+}
+
+/** RequestUsage as stored, keyed "period|dimension|bucket|value"; zero rows left out, sums rounded past float noise. */
+export function storedUsage(db: SqliteDatabase): Record<string, Record<string, number>> {
+  const rows = db.prepare(`SELECT * FROM "RequestUsage" WHERE "requests" <> 0`).all() as Record<string, unknown>[];
+  return Object.fromEntries(rows.map((row) => [`${row.period}|${row.dimension}|${row.bucket}|${row.value}`, countersOf(row)]));
+}
+
+/** RequestUsage as it must be: the minute rollup summed again in JavaScript, per period and dimension. */
+export function usageFromMinuteRollups(db: SqliteDatabase): Record<string, Record<string, number>> {
+  const usage: Record<string, Record<string, number>> = {};
+  for (const row of db.prepare(`SELECT * FROM "RequestRollup" WHERE "requests" <> 0`).all() as Record<string, unknown>[]) {
+    for (const period of Object.keys(USAGE_PERIODS) as UsagePeriod[]) {
+      const bucket = toDbTimestamp(bucketOfPeriod(new Date(row.minute as string), period));
+      for (const dimension of USAGE_DIMENSIONS) {
+        const key = `${period}|${dimension}|${bucket}|${dimension === "" ? "" : String(row[dimension])}`;
+        const sum = (usage[key] ??= Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, 0])));
+        for (const counter of ROLLUP_COUNTERS) sum[counter]! += row[counter] as number;
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(usage).map(([key, counters]) => [key, countersOf(counters)]));
+}
+
+function countersOf(row: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, Math.round((row[counter] as number) * 1e6) / 1e6]));
 }

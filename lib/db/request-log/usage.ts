@@ -5,12 +5,16 @@ import {
   histogramColumns,
   percentileFromBuckets,
   ROLLUP_COUNTERS,
+  ROLLUP_DIMENSIONS,
   TTFT_BOUNDS_MS,
+  USAGE_PERIODS,
   type RollupDimension,
+  type UsagePeriod,
 } from "@/lib/request-log/rollup";
 
-// Usage over time from the per-minute rollups (RequestRollup), never from raw rows: a day is at most 1,440 minutes
-// times the combinations seen in them. Percentiles come from the summed histogram buckets.
+// Usage over time from the rollups, never from raw rows. Buckets of 5 minutes or more read RequestUsage (one row per
+// bucket and value of the one dimension asked for: a day by API key is a few thousand rows); shorter ones read the
+// per-minute RequestRollup over what is then a short range. Percentiles come from the summed histogram buckets.
 
 export interface UsageParams {
   from: Date;
@@ -80,21 +84,31 @@ function figures(row: Record<string, number>): UsageFigures {
   };
 }
 
+/** The coarsest usage period that divides the bucket (null: finer than every period, read the minute rollup). */
+function usagePeriodFor(bucketSeconds: number): UsagePeriod | null {
+  const periods = (Object.entries(USAGE_PERIODS) as [UsagePeriod, number][]).sort((a, b) => b[1] - a[1]);
+  return periods.find(([, length]) => (bucketSeconds * 1000) % length === 0)?.[0] ?? null;
+}
+
 /** Requests, tokens, errors, energy and latency percentiles per bucket of time (and group), and their totals. */
 export function usageReport(db: SqliteDatabase, params: UsageParams): UsageReport {
+  // The dimension names a column in the SQL below: only the known ones.
+  if (params.groupBy !== undefined && !ROLLUP_DIMENSIONS.includes(params.groupBy)) throw new Error(`unknown usage dimension ${String(params.groupBy)}`);
   const bucketSeconds = Math.max(60, Math.round(params.bucketMs / 60_000) * 60);
-  const group = params.groupBy ? `"${params.groupBy}"` : "NULL";
-  const range = [toDbTimestamp(params.from), toDbTimestamp(params.to)];
-  // The primary key starts with the minute: both queries read the range of the key, nothing else.
+  const period = usagePeriodFor(bucketSeconds);
+  // The range is rounded out to whole buckets of the source: a bucket that overlaps it counts whole.
+  const step = period ? USAGE_PERIODS[period] : 60_000;
+  const range = [toDbTimestamp(new Date(Math.floor(params.from.getTime() / step) * step)), toDbTimestamp(new Date(Math.ceil(params.to.getTime() / step) * step))];
+  // Both sources' primary keys start with what is filtered here: each query reads one range of its key.
+  const source = period
+    ? { time: `"bucket"`, group: params.groupBy ? `"value"` : "NULL", from: `"RequestUsage" WHERE "period" = '${period}' AND "dimension" = '${params.groupBy ?? ""}' AND "bucket" >= ? AND "bucket" < ?` }
+    : { time: `"minute"`, group: params.groupBy ? `"${params.groupBy}"` : "NULL", from: `"RequestRollup" WHERE "minute" >= ? AND "minute" < ?` };
   const series = db
-    .prepare(
-      `SELECT (unixepoch("minute") / ${bucketSeconds}) * ${bucketSeconds} AS "bucket", ${group} AS "group", ${sums}
-       FROM "RequestRollup" WHERE "minute" >= ? AND "minute" < ? GROUP BY 1, 2 ORDER BY 1, 2`,
-    )
+    .prepare(`SELECT (unixepoch(${source.time}) / ${bucketSeconds}) * ${bucketSeconds} AS "bucket", ${source.group} AS "group", ${sums} FROM ${source.from} GROUP BY 1, 2 ORDER BY 1, 2`)
     .all(...range) as (Record<string, number> & { bucket: number; group: string | null })[];
-  const totals = db
-    .prepare(`SELECT ${group} AS "group", ${sums} FROM "RequestRollup" WHERE "minute" >= ? AND "minute" < ? GROUP BY 1 ORDER BY "requests" DESC`)
-    .all(...range) as (Record<string, number> & { group: string | null })[];
+  const totals = db.prepare(`SELECT ${source.group} AS "group", ${sums} FROM ${source.from} GROUP BY 1 ORDER BY "requests" DESC`).all(...range) as (Record<string, number> & {
+    group: string | null;
+  })[];
   return {
     from: params.from.toISOString(),
     to: params.to.toISOString(),
