@@ -34,7 +34,7 @@ interface SimAbort {
   wasRunning: boolean;
 }
 
-/** The token deltas (content, not the role header) and the closing [DONE] among the complete events of a chat stream read so far. */
+/** The token deltas (non-empty content, not the role header) and the closing [DONE] among the complete events of a chat stream read so far. */
 function parseChatStream(text: string): { tokens: string[]; done: boolean } {
   const tokens: string[] = [];
   let done = false;
@@ -47,7 +47,8 @@ function parseChatStream(text: string): { tokens: string[]; done: boolean } {
       continue;
     }
     const delta = (JSON.parse(data) as { choices: { delta?: { role?: string; content?: string | null } }[] }).choices[0]?.delta;
-    if (delta && delta.role === undefined && typeof delta.content === "string") tokens.push(delta.content);
+    // vLLM closes with a chunk whose delta is {"content":""} and carries the finish reason: not a token.
+    if (delta && delta.role === undefined && typeof delta.content === "string" && delta.content !== "") tokens.push(delta.content);
   }
   return { tokens, done };
 }
