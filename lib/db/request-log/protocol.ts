@@ -16,8 +16,11 @@ export interface ReaderOperations {
   usage: { args: UsageParams; result: UsageReport };
   /** Opens an export cursor; answers its id. */
   exportOpen: { args: { filters: RequestLogFilters; format: ExportFormat; maxRows: number | null }; result: number };
-  /** The next chunk of an open export (formatted lines), or null at its end (the cursor is then closed). */
-  exportNext: { args: { exportId: number }; result: string | null };
+  /**
+   * The next chunk of an open export: its formatted lines as UTF-8, moved (not copied) to the caller; null at its end
+   * (the cursor is then closed).
+   */
+  exportNext: { args: { exportId: number }; result: Uint8Array | null };
   exportClose: { args: { exportId: number }; result: null };
   retention: { args: Omit<RequestLogRetention, "now"> & { now: Date }; result: RetentionResult };
 }

@@ -19,6 +19,12 @@ export interface RequestLogReader {
   close(): Promise<void>;
 }
 
+/**
+ * Chunks of an export (2,000 rows, about 0.7 MB) the stream holds ahead of its reader: the worker formats the next
+ * while one is on its way to the client; once this many wait, the worker waits too (backpressure).
+ */
+export const EXPORT_PREFETCH_CHUNKS = 2;
+
 /** Where the worker's source is: the project root is the working directory of `npm start`, `next dev` and the tests. */
 export function defaultWorkerFile(): string {
   return path.join(process.cwd(), "lib", "db", "request-log", "worker.ts");
@@ -77,19 +83,31 @@ export function createRequestLogReader(options: { dbFile: string; workerFile?: s
   return {
     call,
     exportStream(filters, format, maxRows) {
-      const encoder = new TextEncoder();
-      let exportId: number | null = null;
-      return new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          exportId ??= await call("exportOpen", { filters, format, maxRows });
-          const chunk = await call("exportNext", { exportId });
-          if (chunk === null) controller.close();
-          else controller.enqueue(encoder.encode(chunk));
+      let opening: Promise<number> | null = null;
+      let cancelled = false;
+      return new ReadableStream<Uint8Array>(
+        {
+          // The stream calls pull() again, one at a time, while fewer than EXPORT_PREFETCH_CHUNKS chunks wait.
+          async pull(controller) {
+            opening ??= call("exportOpen", { filters, format, maxRows });
+            const exportId = await opening;
+            const chunk = await call("exportNext", { exportId }).catch((error: unknown) => {
+              void call("exportClose", { exportId }).catch(() => undefined); // the stream errors: its cursor goes too
+              throw error;
+            });
+            if (cancelled) return;
+            if (chunk === null) controller.close();
+            else controller.enqueue(chunk);
+          },
+          async cancel() {
+            // A download cut short: its cursor is closed (after a chunk still being made; the worker takes calls in turn).
+            cancelled = true;
+            const exportId = await opening?.catch(() => null);
+            if (exportId != null) await call("exportClose", { exportId }).catch(() => undefined);
+          },
         },
-        async cancel() {
-          if (exportId !== null) await call("exportClose", { exportId }).catch(() => undefined);
-        },
-      });
+        { highWaterMark: EXPORT_PREFETCH_CHUNKS },
+      );
     },
     async close() {
       const stopping = worker;

@@ -1,9 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { connectionPragmas, openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
-import { exportCapNotice, exportHeader, exportLine, type ExportFormat } from "./export-format";
+import { ExportChunks } from "./export-chunks";
+import { iterateRawRows } from "./export-rows";
 import type { ReaderOperations, ReaderRequest, ReaderResponse } from "./protocol";
-import { findRequest, iterateStoredRows, listPage } from "./queries";
+import { findRequest, listPage } from "./queries";
 import { applyRequestLogRetention } from "./retention";
 import { usageReport } from "./usage";
 
@@ -16,39 +17,8 @@ const reader: SqliteDatabase = new Database(dbFile, { readonly: true, fileMustEx
 reader.exec(connectionPragmas().replace("PRAGMA journal_mode = WAL;", ""));
 let writer: SqliteDatabase | null = null;
 
-const EXPORT_CHUNK_ROWS = 2_000;
-
-interface OpenExport {
-  rows: Iterator<Record<string, unknown>>;
-  format: ExportFormat;
-  maxRows: number | null;
-  sent: number;
-  headerSent: boolean;
-}
-const exports = new Map<number, OpenExport>();
+const exports = new Map<number, ExportChunks>();
 let nextExportId = 1;
-
-function nextChunk(open: OpenExport): string | null {
-  if (open.sent < 0) return null; // finished
-  let chunk = open.headerSent ? "" : exportHeader(open.format);
-  open.headerSent = true;
-  for (let i = 0; i < EXPORT_CHUNK_ROWS; i++) {
-    if (open.maxRows !== null && open.sent >= open.maxRows) {
-      const next = open.rows.next();
-      open.rows.return?.();
-      open.sent = -1;
-      return chunk + (next.done ? "" : exportCapNotice(open.format, open.maxRows));
-    }
-    const next = open.rows.next();
-    if (next.done) {
-      open.sent = -1;
-      return chunk;
-    }
-    chunk += exportLine(open.format, next.value);
-    open.sent += 1;
-  }
-  return chunk;
-}
 
 type Handlers = { [K in keyof ReaderOperations]: (args: ReaderOperations[K]["args"]) => ReaderOperations[K]["result"] | Promise<ReaderOperations[K]["result"]> };
 
@@ -58,21 +28,18 @@ const handlers: Handlers = {
   usage: (args) => usageReport(reader, args),
   exportOpen: ({ filters, format, maxRows }) => {
     const id = nextExportId++;
-    exports.set(id, { rows: iterateStoredRows(reader, filters)[Symbol.iterator](), format, maxRows, sent: 0, headerSent: false });
+    exports.set(id, new ExportChunks(iterateRawRows(reader, filters), format, maxRows));
     return id;
   },
   exportNext: ({ exportId }) => {
-    const open = exports.get(exportId);
-    if (!open) return null;
-    const chunk = nextChunk(open);
-    if (chunk === null || (open.sent < 0 && chunk === "")) {
-      exports.delete(exportId);
-      return null;
-    }
+    const chunk = exports.get(exportId)?.next() ?? null;
+    if (chunk === null) exports.delete(exportId);
+    // UTF-8 bytes in a buffer of their own, moved to the gateway's thread with the answer (see below): that thread
+    // does no work per chunk but hand the bytes on.
     return chunk;
   },
   exportClose: ({ exportId }) => {
-    exports.get(exportId)?.rows.return?.();
+    exports.get(exportId)?.close();
     exports.delete(exportId);
     return null;
   },
@@ -85,13 +52,17 @@ const handlers: Handlers = {
 parentPort?.on("message", (request: ReaderRequest) => {
   void (async () => {
     let response: ReaderResponse;
+    let transfer: ArrayBuffer[] = [];
     try {
       const handler = handlers[request.op] as (args: unknown) => unknown;
-      response = { id: request.id, ok: true, result: await handler(request.args) };
+      const result = await handler(request.args);
+      // Bytes (an export's chunk, over a buffer made for it alone) are moved, not copied.
+      if (result instanceof Uint8Array && result.buffer instanceof ArrayBuffer) transfer = [result.buffer];
+      response = { id: request.id, ok: true, result };
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       response = { id: request.id, ok: false, error: { name: err.name, message: err.message } };
     }
-    parentPort?.postMessage(response);
+    parentPort?.postMessage(response, transfer);
   })();
 });
