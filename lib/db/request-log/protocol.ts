@@ -5,7 +5,8 @@ import type { RequestLogRetention, RetentionResult } from "./retention";
 import type { RequestLogRow } from "./rows";
 import type { UsageParams, UsageReport } from "./usage";
 
-// The messages between the gateway's thread (./reader.ts) and the reader worker (./worker.ts).
+// The messages between the gateway's thread (./reader.ts) and the reader workers (./worker.ts), and which of the two
+// workers answers each.
 
 export type RequestDetail = RequestLogRow & { requestBody: string | null; responseBody: string | null };
 
@@ -30,3 +31,26 @@ export type ReaderOperation = keyof ReaderOperations;
 export type ReaderRequest = { [K in ReaderOperation]: { id: number; op: K; args: ReaderOperations[K]["args"] } }[ReaderOperation];
 
 export type ReaderResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+
+/**
+ * The two workers: "interactive" answers what a person waits on and is always quick (index walks of one page,
+ * lookups, the usage charts); "bulk" runs what may take seconds or minutes (exports, text searches, which can scan
+ * the whole log, and retention), so none of it ever queues in front of a page or a chart.
+ */
+export type ReaderLane = "interactive" | "bulk";
+
+export function laneOf(request: { [K in ReaderOperation]: { op: K; args: ReaderOperations[K]["args"] } }[ReaderOperation]): ReaderLane {
+  switch (request.op) {
+    case "page":
+      // A text search (LIKE) is the one list filter no index serves: it may read every row.
+      return request.args.filters?.errorText ? "bulk" : "interactive";
+    case "find":
+    case "usage":
+      return "interactive";
+    case "exportOpen":
+    case "exportNext":
+    case "exportClose":
+    case "retention":
+      return "bulk";
+  }
+}

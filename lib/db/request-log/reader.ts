@@ -2,15 +2,17 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { InvalidCursorError } from "@/lib/db/queries/keyset-cursor";
 import type { ExportFormat } from "./export-format";
-import type { ReaderOperation, ReaderOperations, ReaderRequest, ReaderResponse } from "./protocol";
+import { laneOf, type ReaderLane, type ReaderOperation, type ReaderOperations, type ReaderRequest, type ReaderResponse } from "./protocol";
 import type { RequestLogFilters } from "./queries";
 
 export type { RequestDetail } from "./protocol";
 
 /**
- * The gateway thread's handle on the request log's reader worker (./worker.ts): every console read of the log, its
- * exports and its retention run there, so none of them can stall a stream. A worker that dies is started again on
- * the next call; the calls it had in hand fail.
+ * The gateway thread's handle on the request log's reader workers (./worker.ts): every console read of the log, its
+ * exports and its retention run there, so none of them can stall a stream. Two workers: an interactive one (pages,
+ * lookups, usage) and a bulk one (exports, text searches, retention), so a long export or search never holds up a
+ * page or a chart (protocol.ts' laneOf routes each call). A worker that dies is started again on its next call; the
+ * calls it had in hand fail.
  */
 export interface RequestLogReader {
   call<K extends ReaderOperation>(op: K, args: ReaderOperations[K]["args"]): Promise<ReaderOperations[K]["result"]>;
@@ -36,7 +38,13 @@ function rebuildError(error: { name: string; message: string }): Error {
   return Object.assign(new Error(error.message), { name: error.name });
 }
 
-export function createRequestLogReader(options: { dbFile: string; workerFile?: string }): RequestLogReader {
+interface WorkerLane {
+  call<K extends ReaderOperation>(op: K, args: ReaderOperations[K]["args"]): Promise<ReaderOperations[K]["result"]>;
+  close(): Promise<void>;
+}
+
+/** One worker thread, started on its first call and again on the call after it died. */
+function startLane(lane: ReaderLane, dbFile: string, workerFile: string): WorkerLane {
   let worker: Worker | null = null;
   let nextId = 1;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -44,8 +52,8 @@ export function createRequestLogReader(options: { dbFile: string; workerFile?: s
   function start(): Worker {
     // TypeScript source, loaded through tsx as the rest of the server is (a loader flag does not reach a worker's
     // entry on Node 20, so the worker registers tsx itself before it requires the source).
-    const source = `require("tsx/cjs/api").register(); require(${JSON.stringify(options.workerFile ?? defaultWorkerFile())});`;
-    const started = new Worker(source, { eval: true, workerData: { dbFile: options.dbFile } });
+    const source = `require("tsx/cjs/api").register(); require(${JSON.stringify(workerFile)});`;
+    const started = new Worker(source, { eval: true, name: `request-log reader (${lane})`, workerData: { dbFile, lane } });
     started.unref(); // an idle reader never keeps the process alive
     started.on("message", (response: ReaderResponse) => {
       const call = pending.get(response.id);
@@ -62,22 +70,41 @@ export function createRequestLogReader(options: { dbFile: string; workerFile?: s
       }
     };
     started.on("error", fail);
-    started.on("exit", (code) => fail(new Error(`the request-log reader stopped (exit code ${code})`)));
+    started.on("exit", (code) => fail(new Error(`the request-log reader (${lane}) stopped (exit code ${code})`)));
     return started;
   }
 
+  return {
+    call<K extends ReaderOperation>(op: K, args: ReaderOperations[K]["args"]): Promise<ReaderOperations[K]["result"]> {
+      worker ??= start();
+      const id = nextId++;
+      const running = worker;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        // Only a call in flight keeps the process alive; an idle reader does not.
+        if (pending.size === 1) running.ref();
+        running.postMessage({ id, op, args } as ReaderRequest);
+      }).finally(() => {
+        if (pending.size === 0) running.unref();
+      }) as Promise<ReaderOperations[K]["result"]>;
+    },
+    async close() {
+      const stopping = worker;
+      worker = null;
+      await stopping?.terminate();
+    },
+  };
+}
+
+export function createRequestLogReader(options: { dbFile: string; workerFile?: string }): RequestLogReader {
+  const workerFile = options.workerFile ?? defaultWorkerFile();
+  const lanes: Record<ReaderLane, WorkerLane> = {
+    interactive: startLane("interactive", options.dbFile, workerFile),
+    bulk: startLane("bulk", options.dbFile, workerFile),
+  };
+
   function call<K extends ReaderOperation>(op: K, args: ReaderOperations[K]["args"]): Promise<ReaderOperations[K]["result"]> {
-    worker ??= start();
-    const id = nextId++;
-    const running = worker;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      // Only a call in flight keeps the process alive; an idle reader does not.
-      if (pending.size === 1) running.ref();
-      running.postMessage({ id, op, args } as ReaderRequest);
-    }).finally(() => {
-      if (pending.size === 0) running.unref();
-    }) as Promise<ReaderOperations[K]["result"]>;
+    return lanes[laneOf({ op, args } as Parameters<typeof laneOf>[0])].call(op, args);
   }
 
   return {
@@ -110,9 +137,7 @@ export function createRequestLogReader(options: { dbFile: string; workerFile?: s
       );
     },
     async close() {
-      const stopping = worker;
-      worker = null;
-      await stopping?.terminate();
+      await Promise.all([lanes.interactive.close(), lanes.bulk.close()]);
     },
   };
 }

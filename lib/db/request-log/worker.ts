@@ -10,7 +10,8 @@ import { usageReport } from "./usage";
 
 // The request log's reader, on a thread of its own: SQLite calls are synchronous, so a console page, an export or a
 // retention pass run here never hold up the gateway's event loop. Reads use a read-only connection (WAL lets them
-// run beside the writer); retention has a writable one of its own.
+// run beside the writer); retention has a writable one of its own. The reader runs two of these (./reader.ts): one
+// for quick reads, one for bulk work; both answer every operation.
 
 const { dbFile } = workerData as { dbFile: string };
 const reader: SqliteDatabase = new Database(dbFile, { readonly: true, fileMustExist: true });
