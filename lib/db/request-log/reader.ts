@@ -27,6 +27,12 @@ export interface RequestLogReader {
  */
 export const EXPORT_PREFETCH_CHUNKS = 2;
 
+/**
+ * The workers' nice values (Linux; see worker.ts): both below the gateway's thread, and exports and searches below
+ * pages, so on a busy machine the CPU goes to the gateway first, then to what a person waits on.
+ */
+export const READER_NICE: Record<ReaderLane, number> = { interactive: 5, bulk: 10 };
+
 /** Where the worker's source is: the project root is the working directory of `npm start`, `next dev` and the tests. */
 export function defaultWorkerFile(): string {
   return path.join(process.cwd(), "lib", "db", "request-log", "worker.ts");
@@ -53,7 +59,7 @@ function startLane(lane: ReaderLane, dbFile: string, workerFile: string): Worker
     // TypeScript source, loaded through tsx as the rest of the server is (a loader flag does not reach a worker's
     // entry on Node 20, so the worker registers tsx itself before it requires the source).
     const source = `require("tsx/cjs/api").register(); require(${JSON.stringify(workerFile)});`;
-    const started = new Worker(source, { eval: true, name: `request-log reader (${lane})`, workerData: { dbFile, lane } });
+    const started = new Worker(source, { eval: true, name: `request-log reader (${lane})`, workerData: { dbFile, lane, nice: READER_NICE[lane] } });
     started.unref(); // an idle reader never keeps the process alive
     started.on("message", (response: ReaderResponse) => {
       const call = pending.get(response.id);

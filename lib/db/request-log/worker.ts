@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { connectionPragmas, openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
@@ -13,7 +15,19 @@ import { usageReport } from "./usage";
 // run beside the writer); retention has a writable one of its own. The reader runs two of these (./reader.ts): one
 // for quick reads, one for bulk work; both answer every operation.
 
-const { dbFile } = workerData as { dbFile: string };
+const { dbFile, nice } = workerData as { dbFile: string; nice?: number };
+
+// Behind the gateway's thread for the CPU: on a machine with few cores a worker formatting an export flat out would
+// otherwise take turns with the event loop that serves the streams. Linux gives each thread its own nice value
+// (setpriority on the thread's id); elsewhere, or when it is refused, the thread keeps the process's priority.
+if (nice) {
+  try {
+    const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isSafeInteger(threadId) && threadId > 0) setPriority(threadId, nice);
+  } catch {
+    // not Linux
+  }
+}
 const reader: SqliteDatabase = new Database(dbFile, { readonly: true, fileMustExist: true });
 reader.exec(connectionPragmas().replace("PRAGMA journal_mode = WAL;", ""));
 let writer: SqliteDatabase | null = null;
