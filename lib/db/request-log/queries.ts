@@ -2,7 +2,10 @@ import type { SqliteDatabase } from "@/lib/db/sqlite";
 import { toDbTimestamp } from "@/lib/db/timestamps";
 import { clampPageSize, decodeKeysetCursor, encodeKeysetCursor, type Page } from "@/lib/db/queries/keyset-cursor";
 import { REQUEST_LOG_COLUMNS } from "@/lib/request-log/record";
+import { mergeNewestFirst } from "./merge";
 import { fromStoredRow, type RequestLogRow, type SqlValue } from "./rows";
+
+const iterate = <T>(iterator: Iterator<T>): Iterable<T> => ({ [Symbol.iterator]: () => iterator });
 
 // Reads of the request log that stay fast at ten million rows. Every list walks one index whose last column is
 // receivedAt (so, implicitly, (receivedAt, id)) from the cursor down, by the row value (receivedAt, id) < (?, ?):
@@ -120,36 +123,6 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-/** Newest first, from several walks that are each newest first. */
-function* mergeNewestFirst(walks: Iterable<Record<string, unknown>>[]): Generator<Record<string, unknown>> {
-  const iterators = walks.map((walk) => walk[Symbol.iterator]());
-  const heads = iterators.map((iterator) => iterator.next());
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const head = heads[i]!;
-      if (head.done) continue;
-      if (best < 0 || isNewer(head.value, (heads[best] as IteratorYieldResult<Record<string, unknown>>).value)) best = i;
-    }
-    if (best < 0) return;
-    yield (heads[best] as IteratorYieldResult<Record<string, unknown>>).value;
-    heads[best] = iterators[best]!.next();
-  }
-}
-
-function isNewer(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const atA = a.receivedAt as string;
-  const atB = b.receivedAt as string;
-  return atA === atB ? (a.id as number) > (b.id as number) : atA > atB;
-}
-
-/** The rows matching `filters`, newest first, as stored (one cursor per walk; iterate, do not collect). */
-export function iterateStoredRows(db: SqliteDatabase, filters: RequestLogFilters, columns = COLUMN_LIST): Iterable<Record<string, unknown>> {
-  const walks = walksFor(filters, null, null, columns);
-  const iterables = walks.map((walk) => db.prepare(walk.sql).iterate(...walk.params) as Iterable<Record<string, unknown>>);
-  return iterables.length === 1 ? iterables[0]! : mergeNewestFirst(iterables);
-}
-
 export interface ListParams {
   filters?: RequestLogFilters;
   limit?: number;
@@ -163,7 +136,8 @@ export function listPage(db: SqliteDatabase, params: ListParams = {}): Page<Requ
   const before = params.cursor ? decodeKeysetCursor(params.cursor, "number") : null;
   const walks = walksFor(params.filters ?? {}, before, limit + 1);
   const fetched = walks.map((walk) => db.prepare(walk.sql).all(...walk.params) as Record<string, unknown>[]);
-  const rows = [...(fetched.length === 1 ? fetched[0]! : mergeNewestFirst(fetched))].slice(0, limit + 1).map(fromStoredRow);
+  const merged = fetched.length === 1 ? fetched[0]! : iterate(mergeNewestFirst(fetched.map((rows) => rows[Symbol.iterator]()), (row) => ({ at: row.receivedAt as string, id: row.id as number })));
+  const rows = [...merged].slice(0, limit + 1).map(fromStoredRow);
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const last = page.at(-1);
