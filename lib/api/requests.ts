@@ -109,8 +109,8 @@ export const exportRequests = apiRoute({ query: exportQuery }, async ({ switchya
 });
 
 const RANGE_MS = { "1h": 3_600_000, "6h": 6 * 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 } as const;
-/** A point per bucket: about 60 to 360 points whatever the range. */
-const DEFAULT_BUCKET_MS: Record<keyof typeof RANGE_MS, number> = { "1h": 60_000, "6h": 300_000, "24h": 900_000, "7d": 3_600_000, "30d": 4 * 3_600_000 };
+/** A point per bucket: 24 to 180 points whatever the range; 15 minutes and more read the narrow usage table. */
+const DEFAULT_BUCKET_MS: Record<keyof typeof RANGE_MS, number> = { "1h": 60_000, "6h": 900_000, "24h": 900_000, "7d": 3_600_000, "30d": 4 * 3_600_000 };
 
 const usageQuery = z
   .object({

@@ -104,7 +104,7 @@ export function rollupOf(source: RollupSource): { key: RollupKey; counts: Rollup
  * The narrow usage table (RequestUsage): per bucket of a period and per one dimension (or the whole lab, dimension
  * ""), so a chart over a day reads a few hundred rows instead of the minute rollup's tens of thousands.
  */
-export const USAGE_PERIODS = { "5m": 5 * 60_000, "1h": 60 * 60_000 } as const;
+export const USAGE_PERIODS = { "15m": 15 * 60_000, "1h": 60 * 60_000 } as const;
 export type UsagePeriod = keyof typeof USAGE_PERIODS;
 export const USAGE_DIMENSIONS = ["", ...ROLLUP_DIMENSIONS] as const;
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];

@@ -3,7 +3,7 @@ import { toDbTimestamp } from "@/lib/db/timestamps";
 import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, rollupOf, usageKeysOf, type RollupCounts } from "@/lib/request-log/rollup";
 
 // The two rollup tables the log writer keeps in the same transaction as the rows: RequestRollup (per minute and
-// every dimension) and RequestUsage (per 5 minutes and per hour, per one dimension). Increments are summed in memory
+// every dimension) and RequestUsage (per 15 minutes and per hour, per one dimension). Increments are summed in memory
 // over a batch and written once per key, so a burst of requests costs a few upserts, not a dozen per request.
 
 const MINUTE_KEY = ["minute", ...ROLLUP_DIMENSIONS];
