@@ -3,6 +3,9 @@ import { expect } from "vitest";
 import type { SimFaultsPatch } from "@/lib/sim/options";
 import type { SimState } from "@/lib/sim/state";
 import { simulatedLabYaml, startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
+import { waitFor } from "@/lib/testing/wait";
+
+export { waitFor };
 
 /**
  * The simulated lab the client-compatibility suites (lib/clients/*.int.test.ts) run their packages against: the
@@ -124,13 +127,6 @@ async function finishedRow(app: AppHarness, where: { id: number } | { clientRequ
   return row!;
 }
 
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** About `tokens` tokens for the simulator's tokenizer (it splits words and spaces). */
 export const words = (tokens: number) => Array.from({ length: Math.ceil(tokens / 2) }, (_, i) => `w${i % 97}`).join(" ");

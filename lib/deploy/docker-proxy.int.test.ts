@@ -1,5 +1,4 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +8,8 @@ import { getEnv } from "@/lib/env";
 import { createDockerRuntime } from "@/lib/runtime/docker";
 import type { ContainerEvent, ContainerRuntime } from "@/lib/runtime/types";
 import { pickFreePort } from "@/lib/sim/ports";
+import { healthStatusAt, TEST_DOCKER_SOCKET, testEngineAnswers } from "@/lib/testing/test-engine";
+import { waitUntil } from "@/lib/testing/wait";
 
 /**
  * The Docker API socket proxy of deploy/lab (deploy/lab/docker-proxy.haproxy.cfg), run for real: Debian's haproxy
@@ -17,10 +18,10 @@ import { pickFreePort } from "@/lib/sim/ports";
  * not the lab's, must be refused by the proxy and never reach the engine.
  */
 
-const SOCKET = process.env.SWITCHYARD_TEST_DOCKER_SOCKET || "/run/podman-test.sock";
+const SOCKET = TEST_DOCKER_SOCKET;
 const HAPROXY = process.env.SWITCHYARD_TEST_HAPROXY || "haproxy";
 const IN_CI = getEnv().CI;
-const ENGINE_PRESENT = existsSync(SOCKET);
+const ENGINE_PRESENT = testEngineAnswers();
 const HAPROXY_PRESENT = !spawnSync(HAPROXY, ["-v"], { stdio: "ignore" }).error;
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const PROXY_CONFIG = path.join(PROJECT_ROOT, "deploy/lab/docker-proxy.haproxy.cfg");
@@ -36,16 +37,6 @@ const LAB_ABSENT = `switchyard-proxy-lab2-${suffix}`;
 const OUTSIDER = `switchyard-proxy-other-${suffix}`;
 /** What a refused create would have made; must never exist. */
 const PROBE = `switchyard-proxy-probe-${suffix}`;
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** One raw request, path sent byte for byte (fetch would normalise `..` and percent-escapes). */
 function rawRequest(port: number, method: string, rawPath: string, body?: unknown): Promise<{ status: number; body: string }> {
@@ -71,16 +62,6 @@ function rawRequest(port: number, method: string, rawPath: string, body?: unknow
     req.on("error", reject);
     req.end(payload);
   });
-}
-
-async function health(port: number): Promise<number | null> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    await response.body?.cancel();
-    return response.status;
-  } catch {
-    return null;
-  }
 }
 
 describe.skipIf(!(ENGINE_PRESENT && HAPROXY_PRESENT) && !IN_CI)("the lab's Docker API proxy (deploy/lab/docker-proxy.haproxy.cfg)", () => {
@@ -158,11 +139,11 @@ describe.skipIf(!(ENGINE_PRESENT && HAPROXY_PRESENT) && !IN_CI)("the lab's Docke
     expect((await runtime.inspect("lab")).state).toBe("created");
 
     await runtime.start("lab");
-    await waitUntil("the lab simulator to answer /health", async () => ((await health(labPort)) === 200 ? true : undefined), 30_000);
+    await waitUntil("the lab simulator to answer /health", async () => ((await healthStatusAt(labPort)) === 200 ? true : undefined), 30_000);
     expect((await runtime.inspect("lab")).state).toBe("running");
 
     await runtime.restart("lab", { timeoutSeconds: 2 });
-    await waitUntil("the lab simulator to answer /health after the restart", async () => ((await health(labPort)) === 200 ? true : undefined), 30_000);
+    await waitUntil("the lab simulator to answer /health after the restart", async () => ((await healthStatusAt(labPort)) === 200 ? true : undefined), 30_000);
 
     const lines = await runtime.logs("lab", { tail: 50 });
     expect(Array.isArray(lines)).toBe(true);

@@ -7,6 +7,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getEnv } from "@/lib/env";
 import { pickFreePort } from "@/lib/sim/ports";
+import { TEST_DOCKER_SOCKET, testEngineAnswers } from "@/lib/testing/test-engine";
+import { waitUntil } from "@/lib/testing/wait";
 
 /**
  * The root Dockerfile, built and run for real with Podman (the engine of scripts/ci/podman-setup.sh): the image
@@ -15,10 +17,10 @@ import { pickFreePort } from "@/lib/sim/ports";
  * HEALTHCHECK, serves a chat completion on the simulated lab, and drains and exits 0 on SIGTERM.
  */
 
-const SOCKET = process.env.SWITCHYARD_TEST_DOCKER_SOCKET || "/run/podman-test.sock";
+const SOCKET = TEST_DOCKER_SOCKET;
 const IN_CI = getEnv().CI;
 const PODMAN_PRESENT = !spawnSync("podman", ["--version"], { stdio: "ignore" }).error;
-const ENGINE_PRESENT = existsSync(SOCKET) && PODMAN_PRESENT;
+const ENGINE_PRESENT = testEngineAnswers() && PODMAN_PRESENT;
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const IMAGE = process.env.SWITCHYARD_TEST_IMAGE || "localhost/switchyard:test";
 // The stand-ins scripts/ci/image-base.sh tags; on a machine that can pull, the Dockerfile's pinned digests apply.
@@ -35,16 +37,6 @@ const CONTAINER = `switchyard-image-it-${suffix}`;
 /** The podman CLI against the test engine's socket (remote mode), as podman-create-sim.sh uses it. */
 function podman(args: string[], timeoutMs = 120_000) {
   return exec("podman", ["--url", `unix://${SOCKET}`, ...args], { cwd: PROJECT_ROOT, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-}
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe.skipIf(!ENGINE_PRESENT && !IN_CI)("the Switchyard image (Dockerfile)", () => {
@@ -123,6 +115,7 @@ describe.skipIf(!ENGINE_PRESENT && !IN_CI)("the Switchyard image (Dockerfile)", 
         return response?.status === 200 ? true : undefined;
       },
       120_000,
+      250,
     );
 
     // The image's HEALTHCHECK command, run by the engine inside the container: exit 0 is "healthy".
@@ -150,6 +143,7 @@ describe.skipIf(!ENGINE_PRESENT && !IN_CI)("the Switchyard image (Dockerfile)", 
         return answer.response.status === 503 ? undefined : answer;
       },
       60_000,
+      250,
     );
     expect(response.status, JSON.stringify(body)).toBe(200);
     expect(response.headers.get("x-switchyard-backend")).toBe("qwen-7b");

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { getEnv } from "@/lib/env";
 import { pickFreePort } from "@/lib/sim/ports";
 import { startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
+import { TEST_DOCKER_SOCKET, testEngineAnswers } from "@/lib/testing/test-engine";
 
 /**
  * Switchyard on `runtime: docker` against a real Docker-compatible engine (Podman's API service, started by
@@ -14,8 +14,8 @@ import { startAppHarness, type AppHarness } from "@/lib/testing/app-harness";
  * between modes and restarted through the admin API, with requests served across the switch.
  */
 
-const SOCKET = process.env.SWITCHYARD_TEST_DOCKER_SOCKET || "/run/podman-test.sock";
-const ENGINE_PRESENT = existsSync(SOCKET);
+const SOCKET = TEST_DOCKER_SOCKET;
+const ENGINE_PRESENT = testEngineAnswers();
 const CREATE_SIM = path.resolve(__dirname, "../../scripts/ci/podman-create-sim.sh");
 const run = promisify(execFile);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;

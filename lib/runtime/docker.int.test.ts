@@ -10,6 +10,8 @@ import { getEnv } from "@/lib/env";
 import { pickFreePort } from "@/lib/sim/ports";
 import { createDockerRuntime, NoContainerConfiguredError } from "./docker";
 import { ContainerNotFoundError, RuntimeUnavailableError, type ContainerEvent, type ContainerRuntime } from "./types";
+import { healthStatusAt, TEST_DOCKER_SOCKET, testEngineAnswers } from "@/lib/testing/test-engine";
+import { waitUntil } from "@/lib/testing/wait";
 
 /**
  * The docker runtime against a real Docker-compatible engine: Podman's API service, brought up by
@@ -17,10 +19,9 @@ import { ContainerNotFoundError, RuntimeUnavailableError, type ContainerEvent, t
  * operator would (podman create, not run) and the runtime adopts them by name.
  */
 
-// A test-only setting the app's env schema has no business knowing; tests may read their own settings.
-const SOCKET = process.env.SWITCHYARD_TEST_DOCKER_SOCKET || "/run/podman-test.sock";
+const SOCKET = TEST_DOCKER_SOCKET;
 const IN_CI = getEnv().CI;
-const ENGINE_PRESENT = existsSync(SOCKET);
+const ENGINE_PRESENT = testEngineAnswers();
 const PROJECT_ROOT = path.resolve(__dirname, "../..");
 const CREATE_SIM = path.join(PROJECT_ROOT, "scripts/ci/podman-create-sim.sh");
 
@@ -31,28 +32,8 @@ const sims = {
   "sim-b": { container: `switchyard-it-b-${suffix}`, model: "it-model-b", port: 0 },
 };
 
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function healthStatus(port: number): Promise<number | null> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    await response.body?.cancel();
-    return response.status;
-  } catch {
-    return null;
-  }
-}
-
 function waitForHealth(port: number): Promise<true> {
-  return waitUntil(`/health on port ${port}`, async () => ((await healthStatus(port)) === 200 ? true : undefined));
+  return waitUntil(`/health on port ${port}`, async () => ((await healthStatusAt(port)) === 200 ? true : undefined));
 }
 
 // Skipped only on a developer machine without the engine; CI must have it, so there it fails in beforeAll.
@@ -128,7 +109,7 @@ describe.skipIf(!ENGINE_PRESENT && !IN_CI)("docker runtime against a real engine
     const info = await runtime.inspect("sim-a");
     expect(info).toMatchObject({ state: "exited", exitCode: 0, oomKilled: false });
     expect(info.finishedAt).toBeInstanceOf(Date);
-    expect(await healthStatus(sims["sim-a"].port)).toBeNull();
+    expect(await healthStatusAt(sims["sim-a"].port)).toBeNull();
     // Stopping a stopped container is not an error.
     await expect(runtime.stop("sim-a", { timeoutSeconds: 2 })).resolves.toBeUndefined();
   });

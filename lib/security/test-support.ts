@@ -29,14 +29,8 @@ export function parseOpenAiError(text: string): OpenAiErrorBody | null {
   }
 }
 
-/** Polls `check` until it holds; throws naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { waitFor } from "@/lib/testing/wait";
+
 
 /** A local HTTP server that answers nothing useful and remembers every connection and request it saw. */
 export interface RecordingListener {
