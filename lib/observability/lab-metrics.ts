@@ -53,6 +53,23 @@ export function registerLabMetrics(registry: Registry, sources: LabMetricsSource
   const fresh = (at: number) => at >= now() - sources.staleAfterMs;
   const registers = [registry];
   const flag = (value: boolean) => (value ? 1 : 0);
+  /** A gauge with one series per item (a backend, a GPU), read at scrape time; an item whose reading is null has none. */
+  const gaugePerItem =
+    <Item>(label: string, items: () => Item[], keyOf: (item: Item) => string) =>
+    (name: string, help: string, value: (item: Item) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const item of items()) {
+            const reading = value(item);
+            if (reading !== null) this.set({ [label]: keyOf(item) }, reading);
+          }
+        },
+      });
 
   new Gauge({
     name: "switchyard_mode_active",
@@ -79,20 +96,7 @@ export function registerLabMetrics(registry: Registry, sources: LabMetricsSource
 
   // --- Backends ---
 
-  const perBackend = (name: string, help: string, value: (backend: BackendMetricsView) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["backend"] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const backend of sources.backends()) {
-          const v = value(backend);
-          if (v !== null) this.set({ backend: backend.id }, v);
-        }
-      },
-    });
+  const perBackend = gaugePerItem("backend", sources.backends, (backend) => backend.id);
   perBackend("switchyard_backend_up", "1 when the backend's health is ready (probes and traffic agree it serves), else 0.", (b) => flag(b.health === "ready"));
   perBackend("switchyard_backend_in_mode", "1 when the backend belongs to the current mode.", (b) => flag(b.inMode));
   perBackend("switchyard_backend_admitting", "0 while a lab operation keeps new requests off the backend (draining, stopped, loading).", (b) => flag(b.admitting));
@@ -137,20 +141,7 @@ export function registerLabMetrics(registry: Registry, sources: LabMetricsSource
       for (const gpu of freshGpus()) this.set({ gpu: String(gpu.index), name: gpu.name ?? "", uuid: gpu.uuid ?? "" }, 1);
     },
   });
-  const perGpu = (name: string, help: string, value: (gpu: GpuSample) => number | null) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["gpu"] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const gpu of freshGpus()) {
-          const v = value(gpu);
-          if (v !== null) this.set({ gpu: String(gpu.index) }, v);
-        }
-      },
-    });
+  const perGpu = gaugePerItem("gpu", freshGpus, (gpu) => String(gpu.index));
   const scaled = (reading: number | null, factor: number) => (reading === null ? null : reading * factor);
   perGpu("switchyard_gpu_utilization_ratio", "GPU utilization (0 to 1) at the latest reading.", (gpu) => scaled(gpu.utilizationPct, 0.01));
   perGpu("switchyard_gpu_memory_used_bytes", "GPU memory in use at the latest reading.", (gpu) => scaled(gpu.memoryUsedMiB, BYTES_PER_MIB));

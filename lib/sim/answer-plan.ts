@@ -1,4 +1,4 @@
-import { applyStopStrings, planText, planToolCall, seedFor, type PlannedToolCall, type ToolSpec } from "./generator";
+import { applyStopStrings, planText, planToolCall, seedFor, type PlannedToolCall, type TextPlanRequest, type ToolSpec } from "./generator";
 import { constrainedText, type OutputConstraint } from "./structured-output";
 import { splitTokens } from "./tokenizer";
 
@@ -18,14 +18,8 @@ export interface AnswerPlan {
   stopReason: string | null;
 }
 
-export interface AnswerRequest {
-  promptKey: string;
-  seed?: number | null;
-  choiceIndex: number;
-  limit: number;
-  minTokens?: number | null;
-  ignoreEos?: boolean | null;
-  stop?: readonly string[];
+/** The text plan's inputs, plus what decides the answer's shape. */
+export interface AnswerRequest extends TextPlanRequest {
   /** The model thinks first (reasoning parser on, thinking not switched off by the request). */
   reasoning: boolean;
   constraint: OutputConstraint | null;
