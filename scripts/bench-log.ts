@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildApp, hasBuild } from "./bench/build";
-import { Janitor } from "./bench/janitor";
+import { guardRun } from "./bench/janitor";
 import { ApiClient } from "./bench/log/api-client";
 import { measureDeepPage, measureDetails, measureLists, measureOverview, measureSearchWithoutMatch, measureUsage } from "./bench/log/console-measures";
 import { databaseBytes, ensureDataset, removeBenchTraffic, retentionPendingMarker } from "./bench/log/dataset-cache";
@@ -40,13 +40,7 @@ async function main(): Promise<void> {
     return;
   }
   const root = process.cwd();
-  const janitor = new Janitor();
-  janitor.install((signal) => log(`${signal}: stopping everything the benchmark started`));
-  const deadline = setTimeout(() => {
-    log(`the run took longer than ${RUN_DEADLINE_MS / 60_000} minutes; giving up`);
-    void janitor.stopAll().finally(() => process.exit(1));
-  }, RUN_DEADLINE_MS);
-  deadline.unref();
+  const { janitor, clearDeadline } = guardRun(RUN_DEADLINE_MS, log);
   const outDir = path.join(root, ".tmp", "bench-log");
   mkdirSync(outDir, { recursive: true });
   const tmp = mkdtempSync(path.join(os.tmpdir(), "switchyard-bench-log-"));
@@ -151,7 +145,7 @@ async function main(): Promise<void> {
   } finally {
     await janitor.stopAll();
     rmSync(tmp, { recursive: true, force: true });
-    clearTimeout(deadline);
+    clearDeadline();
   }
 }
 

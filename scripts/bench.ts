@@ -25,7 +25,7 @@ import {
   type ProfileSummary,
   type TargetCost,
 } from "./bench/cpu-profile";
-import { Janitor } from "./bench/janitor";
+import { guardRun, Janitor } from "./bench/janitor";
 import { BENCH_BACKEND, BENCH_ROUTE, benchLabConfigYaml } from "./bench/lab-config";
 import { measureLatency, measureThroughput, type LoadTarget } from "./bench/load";
 import { startNextApp, type NextApp } from "./bench/next-app";
@@ -275,13 +275,7 @@ async function main(): Promise<void> {
     return;
   }
   const root = projectRoot();
-  const janitor = new Janitor();
-  janitor.install((signal) => log(`${signal}: stopping everything the benchmark started`));
-  const deadline = setTimeout(() => {
-    log(`the run took longer than ${RUN_DEADLINE_MS / 60_000} minutes; giving up`);
-    void janitor.stopAll().finally(() => process.exit(1));
-  }, RUN_DEADLINE_MS);
-  deadline.unref();
+  const { janitor, clearDeadline } = guardRun(RUN_DEADLINE_MS, log);
 
   const outDir = path.join(root, ".tmp", "bench");
   mkdirSync(outDir, { recursive: true });
@@ -330,7 +324,7 @@ async function main(): Promise<void> {
   } finally {
     await janitor.stopAll();
     rmSync(tmp, { recursive: true, force: true });
-    clearTimeout(deadline);
+    clearDeadline();
   }
 }
 

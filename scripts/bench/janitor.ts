@@ -50,3 +50,18 @@ export class Janitor {
     });
   }
 }
+
+/**
+ * A benchmark run's guards: a janitor with its signal hooks, and a deadline after which everything it started is
+ * stopped and the run exits 1 (a stuck run must not hold the shared machine).
+ */
+export function guardRun(deadlineMs: number, log: (message: string) => void): { janitor: Janitor; clearDeadline: () => void } {
+  const janitor = new Janitor();
+  janitor.install((signal) => log(`${signal}: stopping everything the benchmark started`));
+  const deadline = setTimeout(() => {
+    log(`the run took longer than ${deadlineMs / 60_000} minutes; giving up`);
+    void janitor.stopAll().finally(() => process.exit(1));
+  }, deadlineMs);
+  deadline.unref();
+  return { janitor, clearDeadline: () => clearTimeout(deadline) };
+}
