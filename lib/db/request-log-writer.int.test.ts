@@ -115,6 +115,19 @@ describe("createRequestLogWriter", () => {
     expect(rows[0]).toMatchObject({ outcome: "client_abort", status: 499, errorMessage: "client went away" });
   });
 
+  test("written counts rows: a request whose open and final entries land in different batches is one row, not two", async () => {
+    const writer = startWriter();
+    const streamed = entry();
+    writer.record(streamed);
+    await writer.flush();
+    writer.record(finalOf(streamed));
+    const quick = entry();
+    writer.record(finalOf(quick));
+    await writer.flush();
+    expect(await prisma.requestLog.count()).toBe(2);
+    expect(writer.stats().written).toBe(2);
+  });
+
   test("open-only rows stay open until markInterruptedRequests marks them interrupted", async () => {
     const writer = startWriter();
     const stillRunning = [entry(), entry()];
@@ -197,19 +210,52 @@ describe("createRequestLogWriter", () => {
     expect(await prisma.requestLog.findUnique({ where: { id: afterRepair.id } })).not.toBeNull();
   });
 
-  test("a database locked by another writer costs one batch, not the process, and then writing resumes", async () => {
+  test("a database locked by another writer keeps the batch queued, and it is written once the lock is gone", async () => {
     const writer = startWriter({ busyTimeoutMs: 20 });
     const locker = rawConnection();
     locker.exec("BEGIN IMMEDIATE");
-    writer.record(entry());
+    const open = entry();
+    writer.record(open);
+    writer.record(finalOf(entry()));
     await writer.flush();
-    expect(writer.stats()).toMatchObject({ written: 0, dropped: 1, failedBatches: 1 });
-    expect(writer.stats().lastError).toMatch(/locked|busy/i);
+    expect(writer.stats()).toMatchObject({ queued: 2, written: 0, dropped: 0, failedBatches: 0, busyBatches: 1 });
+    expect(writer.stats().lastError).toBeUndefined();
 
+    // The request of the open entry finishes while its batch waits: the final entry replaces it in the queue.
+    writer.record(finalOf(open));
     locker.exec("COMMIT");
-    writer.record(entry());
     await writer.flush();
-    expect(writer.stats()).toMatchObject({ written: 1, dropped: 1, failedBatches: 1 });
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 2, dropped: 0, failedBatches: 0, busyBatches: 1 });
+    const rows = await prisma.requestLog.findMany({ orderBy: { id: "asc" } });
+    expect(rows.map((row) => row.outcome)).toEqual(["served", "served"]);
+  });
+
+  test("a Prisma transaction on the same thread holding the write lock costs no log rows", async () => {
+    // The app's own Prisma writes (GPU samples, mode switches) hold the lock across awaits on this thread: a flush
+    // that lands in between cannot wait the lock out, it can only try again later.
+    const writer = startWriter({ busyTimeoutMs: 20 });
+    const served = finalOf(entry());
+    await prisma.$transaction(async (tx) => {
+      await tx.labState.upsert({ where: { key: "mode" }, create: { key: "mode", value: "standard" }, update: { value: "standard" } });
+      writer.record(served);
+      await writer.flush();
+    });
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 1, dropped: 0, failedBatches: 0 });
+    expect(await prisma.requestLog.findUnique({ where: { id: served.id } })).toMatchObject({ outcome: "served" });
+  });
+
+  test("a batch kept back by a lock still counts against the queue's bound: what does not fit is dropped, counted", async () => {
+    const writer = startWriter({ busyTimeoutMs: 5, maxQueue: 3 });
+    const locker = rawConnection();
+    locker.exec("BEGIN IMMEDIATE");
+    for (let i = 0; i < 3; i++) writer.record(finalOf(entry()));
+    await writer.flush();
+    writer.record(finalOf(entry()));
+    expect(writer.stats()).toMatchObject({ queued: 3, dropped: 1 });
+    locker.exec("COMMIT");
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 3, dropped: 1 });
   });
 
   test("stop() writes everything still queued, then drops what comes after", async () => {
@@ -316,7 +362,8 @@ describe("createRequestLogWriter", () => {
 
     writer.record(finalOf(captured, { status: 502, outcome: "upstream_error", requestBody: '{"model":"fast"}', responseBody: "partial tex" }));
     await writer.flush();
-    expect(writer.stats()).toMatchObject({ written: 3, dropped: 0, failedBatches: 0 });
+    // Two requests, two rows: the final entry completed the open row.
+    expect(writer.stats()).toMatchObject({ written: 2, dropped: 0, failedBatches: 0 });
     expect(await prisma.requestBody.findMany()).toEqual([
       { requestLogId: captured.id, receivedAt: captured.receivedAt, requestBody: '{"model":"fast"}', responseBody: "partial tex" },
     ]);

@@ -6,6 +6,7 @@ import { toStoredRow, type StoredRow } from "./request-log/rows";
 // The gateway's log rows are written here, off the hot path: `record` only puts the entry in a bounded
 // in-memory queue; a timer flushes the queue in one transaction on a separate better-sqlite3 connection.
 // A response never waits for the database, and a database problem costs log rows (counted), never requests.
+// Another connection's write lock costs nothing: the batch stays queued for the next flush (within maxQueue).
 //
 // The same transaction keeps the per-minute rollups (RequestRollup: one increment per finished request) and the
 // captured bodies (RequestBody), so the rollups always agree with the rows they summarise.
@@ -15,11 +16,13 @@ import { toStoredRow, type StoredRow } from "./request-log/rows";
 export type RequestLogWriterStats = {
   /** Entries waiting for the next flush. */
   queued: number;
-  /** Entries committed to the database. */
+  /** Rows added to the database since start: one per request (its open entry and its final one are the same row). */
   written: number;
   /** Entries lost: queue full, malformed, failed batch, or recorded after stop(). */
   dropped: number;
   failedBatches: number;
+  /** Flushes put off because another connection held the write lock; their entries stayed queued. */
+  busyBatches: number;
   lastError?: string;
 };
 
@@ -40,7 +43,8 @@ export type RequestLogWriterOptions = ({ dbFile: string; db?: never } | { db: Sq
   maxQueue?: number;
   /**
    * How long a flush may wait for another connection's write lock. Short on purpose: a flush runs on the
-   * event loop, so waiting there stalls every in-flight stream; losing one batch (counted) is cheaper.
+   * event loop, so waiting there stalls every in-flight stream, and when the lock is held by a Prisma
+   * transaction on this same thread no wait can outlast it. The batch is tried again at the next flush.
    * Only used when the writer opens the connection itself.
    */
   busyTimeoutMs?: number;
@@ -81,7 +85,7 @@ function prepareEntry(entry: RequestLogEntry): PreparedEntry {
  * Writes a finished request's row and keeps the rollups exact: the row adds to them once; should a finished row be
  * replaced by another, the old one's contribution is taken back first. The rollups are written by `rollups.write()`.
  */
-function finalRowWriter(db: SqliteDatabase, rollups: RollupAccumulator): (row: StoredRow) => void {
+function finalRowWriter(db: SqliteDatabase, rollups: RollupAccumulator): (row: StoredRow) => { added: boolean } {
   const selectPrevious = db.prepare(`SELECT ${columnList} FROM "RequestLog" WHERE "id" = ?`);
   const upsertFinal = db.prepare(UPSERT_FINAL_SQL);
   return (row) => {
@@ -89,6 +93,7 @@ function finalRowWriter(db: SqliteDatabase, rollups: RollupAccumulator): (row: S
     if (previous && previous.outcome !== "open") rollups.add(previous, -1);
     upsertFinal.run(row);
     rollups.add(row, 1);
+    return { added: previous === undefined };
   };
 }
 
@@ -116,11 +121,17 @@ export function markInterruptedRequests(dbFile: string): number {
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** SQLITE_BUSY and SQLITE_LOCKED (and their extended codes): another connection has the lock; it will let go. */
+function isLockContention(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 export function createRequestLogWriter(options: RequestLogWriterOptions): RequestLogWriter {
   const flushIntervalMs = options.flushIntervalMs ?? 100;
   const maxQueue = options.maxQueue ?? 10_000;
   const ownsConnection = options.db === undefined;
-  const db = options.db ?? openSqlite(options.dbFile, { busyTimeoutMs: options.busyTimeoutMs ?? 250 });
+  const db = options.db ?? openSqlite(options.dbFile, { busyTimeoutMs: options.busyTimeoutMs ?? 20 });
 
   // Keyed by request id: the final entry replaces the queued "open" one, so each batch writes one row per id.
   // Entries are converted to rows at flush time, so an "open" entry superseded in the same batch costs nothing.
@@ -131,12 +142,13 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
   let written = 0;
   let dropped = 0;
   let failedBatches = 0;
+  let busyBatches = 0;
   let lastError: string | undefined;
   let stopped = false;
 
   // Prepared lazily and re-prepared after a failure, so a missing table at start-up is an ordinary
   // (counted, recoverable) batch failure rather than a crash.
-  let writeBatch: ((entries: PreparedEntry[]) => void) | null = null;
+  let writeBatch: ((entries: PreparedEntry[]) => number) | null = null;
 
   function noteError(error: unknown): void {
     lastError = errorMessage(error);
@@ -147,35 +159,39 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     }
   }
 
-  function prepareBatchWriter(): (entries: PreparedEntry[]) => void {
+  /** The batch writer answers how many rows it added (an entry that completes an earlier open row adds none). */
+  function prepareBatchWriter(): (entries: PreparedEntry[]) => number {
     const insertOpen = db.prepare(INSERT_OPEN_SQL);
     const rollups = new RollupAccumulator(db);
     const writeFinal = finalRowWriter(db, rollups);
     const upsertBody = db.prepare(UPSERT_BODY_SQL);
     return db.transaction((entries: PreparedEntry[]) => {
       rollups.reset();
+      let added = 0;
       for (const { row, body } of entries) {
         if (row.outcome === "open") {
-          insertOpen.run(row);
+          added += insertOpen.run(row).changes;
           continue;
         }
-        writeFinal(row);
+        if (writeFinal(row).added) added += 1;
         if (body) upsertBody.run(body);
       }
       rollups.write();
+      return added;
     });
   }
 
+  // Synchronous from start to end, so nothing is recorded while a batch is out: the queue is cleared only once
+  // the batch is settled, and a batch kept back by a lock simply stays where it is.
   function flushNow(): void {
     if (queue.size === 0) return;
-    const entries = [...queue.values()];
-    queue = new Map();
     const batch: PreparedEntry[] = [];
-    for (const entry of entries) {
+    for (const [id, entry] of queue) {
       try {
         batch.push(prepareEntry(entry));
       } catch (error) {
         // A malformed entry is dropped alone; the rest of the batch is written.
+        queue.delete(id);
         dropped += 1;
         noteError(error);
       }
@@ -183,14 +199,19 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     if (batch.length === 0) return;
     try {
       writeBatch ??= prepareBatchWriter();
-      writeBatch(batch);
-      written += batch.length;
+      written += writeBatch(batch);
     } catch (error) {
+      // Contention loses nothing, so it is no error (lastError names what cost rows); busyBatches counts it.
+      if (isLockContention(error)) {
+        busyBatches += 1;
+        return;
+      }
+      writeBatch = null; // prepared again next time: the failure may have been a missing table
+      noteError(error);
       failedBatches += 1;
       dropped += batch.length;
-      writeBatch = null;
-      noteError(error);
     }
+    queue = new Map();
   }
 
   const timer = setInterval(flushNow, flushIntervalMs);
@@ -221,7 +242,7 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
     },
 
     stats() {
-      return { queued: queue.size, written, dropped, failedBatches, ...(lastError === undefined ? {} : { lastError }) };
+      return { queued: queue.size, written, dropped, failedBatches, busyBatches, ...(lastError === undefined ? {} : { lastError }) };
     },
 
     async flush() {
@@ -233,6 +254,8 @@ export function createRequestLogWriter(options: RequestLogWriterOptions): Reques
       stopped = true;
       clearInterval(timer);
       flushNow();
+      dropped += queue.size; // still locked out at shutdown
+      queue = new Map();
       if (ownsConnection) {
         try {
           db.close();
@@ -250,7 +273,7 @@ export function disabledRequestLog(): RequestLogWriter {
   return {
     nextId: () => ++lastId,
     record: () => undefined,
-    stats: () => ({ queued: 0, written: 0, dropped: 0, failedBatches: 0 }),
+    stats: () => ({ queued: 0, written: 0, dropped: 0, failedBatches: 0, busyBatches: 0 }),
     flush: async () => undefined,
     stop: async () => undefined,
   };

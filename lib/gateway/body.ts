@@ -47,8 +47,19 @@ export function validateBody<Schema extends z.ZodType>(schema: Schema, body: unk
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = issue?.path.filter((segment) => typeof segment !== "symbol").join(".") ?? "";
-  const missing = issue?.code === "invalid_type" && issue.input === undefined;
+  const segments = issue?.path.filter((segment) => typeof segment !== "symbol") ?? [];
+  const path = segments.join(".");
+  // zod does not report the input it saw, so look it up: only a field that is absent is "required".
+  const missing = issue?.code === "invalid_type" && valueAt(body, segments) === undefined;
   const message = missing ? `${path} is required.` : `${path ? `${path}: ` : ""}${issue?.message ?? "invalid request"}`;
   throw new GatewayError("invalid_request", message, { param: path || undefined });
+}
+
+function valueAt(body: unknown, segments: ReadonlyArray<string | number>): unknown {
+  let node = body;
+  for (const segment of segments) {
+    if (!node || typeof node !== "object" || !Object.hasOwn(node, segment)) return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
 }

@@ -90,11 +90,13 @@ async function peakGrowthDuring(send: () => Promise<void>, baseline: number): Pr
   return peak - baseline;
 }
 
-test("10 MB to every body-reading route, twice each, holds about the limit at a time and leaves no memory behind", async () => {
+// Garbage counts until it is collected, and a loaded machine collects late: one round can show a spike no route
+// holds. A route that holds a whole body shows it every round, so each route's smallest peak over three is judged.
+test("10 MB to every body-reading route, three times each, holds about the limit at a time and leaves no memory behind", async () => {
   collectGarbage();
   const start = liveBytes();
   const peaks: Record<string, number> = {};
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < 3; round++) {
     for (const [method, path] of bodyRoutes) {
       collectGarbage();
       const growth = await peakGrowthDuring(async () => {
@@ -102,7 +104,7 @@ test("10 MB to every body-reading route, twice each, holds about the limit at a 
         expect({ path, status: response.status }).toEqual({ path, status: 413 });
         await response.arrayBuffer();
       }, liveBytes());
-      peaks[path] = Math.max(peaks[path] ?? 0, growth);
+      peaks[path] = Math.min(peaks[path] ?? Infinity, growth);
     }
   }
   collectGarbage();
