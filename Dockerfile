@@ -55,7 +55,9 @@ RUN ln -s /data /app/data \
 USER 10001:10001
 VOLUME /data
 EXPOSE 3000
-# /readyz: 200 once the lab is up, 503 while shutting down. No curl in the slim image: node's fetch.
+# /readyz: 200 once Switchyard serves (also while the lab's models load: requests wait for them), 503 while shutting
+# down. Not /readyz?strict=1: a mode switch or a backend's restart would mark Switchyard itself unhealthy. No curl in
+# the slim image: node's fetch.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # What `npm start` runs (tsx scripts/server.ts), in one process: node receives SIGTERM itself and drains

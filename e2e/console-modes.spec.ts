@@ -42,10 +42,14 @@ test("activating deep mode shows the steps live and ends with the 32B serving; t
     await page.goto("/modes");
     await expect(page.getByTestId("current-mode")).toHaveText("standard", { timeout: 15_000 });
     await expect(page.getByRole("button", { name: "Activate standard" })).toBeDisabled();
+    // Every mode's card says how its backends are, the inactive one's too.
+    await expect(page.getByTestId("mode-deep-backend-qwen-32b")).toHaveText("stopped");
+    await expect(page.getByTestId("mode-standard-backend-qwen-7b")).toHaveText("ready");
 
     const toDeep = await activate(page, request, events, "standard", "deep");
     expect(await backendFor(request, "fast")).toBe("qwen-32b");
     await expect(page.getByTestId("mode-card-deep")).toContainText("active");
+    await expect(page.getByTestId("mode-standard-backend-qwen-7b")).toHaveText("stopped");
     await page.screenshot({ path: testInfo.outputPath("modes-deep.png"), fullPage: true });
 
     await page.getByRole("button", { name: "Dismiss the operation" }).click();
@@ -79,4 +83,44 @@ test("activating deep mode shows the steps live and ends with the 32B serving; t
       .poll(async () => (await (await request.get("/readyz")).json()).backends, { timeout: 30_000 })
       .toEqual({ "qwen-7b": "ready", "qwen-14b": "ready", embed: "ready" });
   }
+});
+
+test("a running switch says how long it usually takes and how long it has run, for the switch and its steps", async ({ page, request }, testInfo) => {
+  const activateByApi = async (mode: string): Promise<string> => {
+    const response = await request.post(`/api/modes/${mode}/activate`, { headers: { "x-switchyard-client": "console" } });
+    expect(response.status()).toBe(202);
+    return ((await response.json()) as { data: { operationId: string } }).data.operationId;
+  };
+  const switchTo = async (mode: string) => {
+    expect((await finishedOperation(request, await activateByApi(mode))).status).toBe("succeeded");
+  };
+  // History for standard -> deep (the first test left one, but this test stands on its own).
+  await switchTo("deep");
+  await switchTo("standard");
+  await expect
+    .poll(async () => (await (await request.get("/readyz")).json()).backends, { timeout: 30_000 })
+    .toEqual({ "qwen-7b": "ready", "qwen-14b": "ready", embed: "ready" });
+
+  // A long answer on the 7B holds the next switch in its drain step for a few seconds: long enough to read the page.
+  const holding = request.post("/v1/chat/completions", {
+    data: { model: "fast", messages: [{ role: "user", content: "Tell a long story." }], max_tokens: 400, ignore_eos: true, stream: true },
+    timeout: 60_000,
+  });
+  await expect.poll(async () => (await (await request.get("/api/status")).json()).data.backends.find((b: { id: string }) => b.id === "qwen-7b")?.inFlight, { timeout: 10_000 }).toBe(1);
+
+  await page.goto("/modes");
+  const operationId = await activateByApi("deep");
+  const progress = page.getByTestId("operation-progress");
+  await expect(progress).toHaveAttribute("data-operation-id", operationId);
+  await expect(progress.getByTestId("operation-expectation")).toHaveText(/^usually [\d.]+ s, [\d.]+ s so far/);
+  await expect(progress.getByTestId("operation-step-expectation-wait_ready")).toHaveText(/^usually (< )?[\d.]+ s$/);
+  await expect(progress.getByTestId("operation-step-expectation-drain")).toHaveText(/^usually (< )?[\d.]+ s, [\d.]+ s so far/);
+  await page.screenshot({ path: testInfo.outputPath("modes-expectation.png"), fullPage: true });
+
+  expect((await holding).status()).toBe(200);
+  expect((await finishedOperation(request, operationId)).status).toBe("succeeded");
+  await switchTo("standard");
+  await expect
+    .poll(async () => (await (await request.get("/readyz")).json()).backends, { timeout: 30_000 })
+    .toEqual({ "qwen-7b": "ready", "qwen-14b": "ready", embed: "ready" });
 });

@@ -3,7 +3,9 @@
  * Prints `{"event":"listening","port":N}` on stdout when it listens; logs are JSON lines on stderr.
  * SIGTERM/SIGINT end open streams and exit 0 (it may run as PID 1 in a container).
  */
-import { CliArgsError, parseSimulatorArgs, simulatorHelp } from "../lib/sim/cli-args";
+import readline from "node:readline";
+import { CliArgsError, parseSimulatorArgs, serverDevModeFromEnv, simulatorHelp } from "../lib/sim/cli-args";
+import { parseGpuFreeLine } from "../lib/sim/gpu-memory";
 import { SimLoadError, Simulator } from "../lib/sim/server";
 
 function log(entry: Record<string, unknown>): void {
@@ -27,7 +29,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  const simulator = new Simulator(parsed.options, {
+  // Like vLLM, the dev-mode routes follow the environment unless a flag says otherwise.
+  const options = { ...parsed.options, serverDevMode: parsed.options.serverDevMode ?? serverDevModeFromEnv(process.env.VLLM_SERVER_DEV_MODE) };
+  const simulator = new Simulator(options, {
     log,
     onCrash: () => {
       process.stderr.write("ERROR [core.py:745] EngineCore encountered a fatal error.\n");
@@ -54,6 +58,11 @@ async function main(): Promise<void> {
     process.stdin.on("end", () => stop("stdin closed"));
     process.stdin.on("close", () => stop("stdin closed"));
     process.stdin.on("error", () => stop("stdin error"));
+    // The spawner also tells us, line by line, how much our GPUs have free (lib/sim/gpu-memory.ts).
+    readline.createInterface({ input: process.stdin }).on("line", (line) => {
+      const freeMiB = parseGpuFreeLine(line);
+      if (freeMiB !== null) simulator.setGpuFreeMiB(freeMiB);
+    });
     process.stdin.resume();
   }
 

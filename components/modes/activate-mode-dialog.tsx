@@ -48,6 +48,7 @@ export function ActivateModeDialog({
           </p>
           <ul>
             {plan.leaving.length > 0 ? <li>Stop taking requests, drain and stop: {plan.leaving.join(", ")}.</li> : null}
+            {plan.sleeping.length > 0 ? <li>Stop taking requests, drain and put to sleep (weights kept in host RAM): {plan.sleeping.join(", ")}.</li> : null}
             {plan.entering.length > 0 ? (
               <li>
                 Start {plan.entering.join(", ")} on GPU {plan.gpus.join(", ")} and wait until ready.
@@ -55,6 +56,7 @@ export function ActivateModeDialog({
             ) : null}
             {plan.staying.length > 0 ? <li>Keep serving: {plan.staying.join(", ")}.</li> : null}
           </ul>
+          {plan.duration ? <p data-testid="switch-duration-estimate">The switch takes {plan.duration}.</p> : null}
           <p className="muted">Requests for models that are offline meanwhile wait for the switch or get a 503 with Retry-After. A failed switch rolls back.</p>
         </>
       ) : null}

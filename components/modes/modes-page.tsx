@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
 import { OperationProgress } from "@/components/operations/operation-progress";
 import { StateBadge } from "@/components/ui/badges";
+import { backendStateBadge } from "@/components/ui/backend-state";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { ActivateModeDialog } from "./activate-mode-dialog";
 import { SwitchHistory } from "./switch-history";
@@ -43,7 +44,10 @@ export function ModesPage() {
                   return (
                     <li key={id}>
                       <strong>{id}</strong> <span className="muted">{backend?.servedModel}</span> · GPU {backend?.gpus.join(", ") ?? "?"}{" "}
-                      {active && backend ? <StateBadge state={backend.state} /> : null}
+                      {/* Every mode's, not only the active one's: "asleep" there means switching back takes seconds. */}
+                      {backend ? (
+                        <StateBadge state={backend.state} label={backend.state === "asleep" ? backendStateBadge(backend).label : undefined} testId={`mode-${mode.name}-backend-${id}`} />
+                      ) : null}
                     </li>
                   );
                 })}

@@ -3,6 +3,7 @@
 import { Fragment, useState } from "react";
 import { useModeSwitchesQuery } from "@/components/hooks/queries/use-mode-switches-query";
 import type { ModeSwitchRow, OperationKind } from "@/components/hooks/api-types";
+import { restartReasonOf } from "@/components/overview/last-restart";
 import { OperationSteps } from "@/components/operations/operation-progress";
 import { fromSwitchRow } from "@/components/operations/operation-view";
 import { OutcomeBadge } from "@/components/ui/badges";
@@ -13,7 +14,7 @@ import { ToggleGroup } from "@/components/ui/toggle-group";
 const KINDS = ["all", "mode_switch", "restart"] as const;
 const KIND_LABELS: Record<(typeof KINDS)[number], string> = { all: "All", mode_switch: "Mode switches", restart: "Restarts" };
 
-/** Past mode switches and restarts: who, when, how long, how it ended, and each step's time on demand. */
+/** Past mode switches and restarts: who (and, for automatic ones, what triggered them), when, how long, how it ended, and each step's time on demand. */
 export function SwitchHistory() {
   const [kind, setKind] = useState<OperationKind | "all">("all");
   const [expanded, setExpanded] = useState<string | null>(null);
@@ -42,6 +43,7 @@ export function SwitchHistory() {
                   Took
                 </th>
                 <th scope="col">Outcome</th>
+                <th scope="col">Why started</th>
                 <th scope="col">Error or rollback reason</th>
                 <th scope="col">
                   <span className="visually-hidden">Steps</span>
@@ -54,10 +56,20 @@ export function SwitchHistory() {
                   <tr data-testid={`switch-row-${row.id}`}>
                     <td>{formatDateTime(row.startedAt)}</td>
                     <td>{describeRow(row)}</td>
-                    <td>{row.requestedBy}</td>
+                    <td className="wrap">
+                      {row.requestedBy}
+                      {row.trigger ? (
+                        <div className="muted small" data-testid={`switch-trigger-${row.id}`}>
+                          {row.trigger}
+                        </div>
+                      ) : null}
+                    </td>
                     <td className="num">{formatDuration(row.durationMs)}</td>
                     <td>
                       <OutcomeBadge value={row.status} />
+                    </td>
+                    <td className="wrap" data-testid={`switch-row-${row.id}-reason`}>
+                      {row.kind === "restart" ? restartReasonOf(row) : `requested from the ${row.requestedBy}`}
                     </td>
                     <td className="wrap">{row.error ?? MISSING}</td>
                     <td>
@@ -68,7 +80,7 @@ export function SwitchHistory() {
                   </tr>
                   {expanded === row.id ? (
                     <tr>
-                      <td colSpan={7} className="wrap">
+                      <td colSpan={8} className="wrap">
                         <OperationSteps operation={fromSwitchRow(row)} compact />
                       </td>
                     </tr>

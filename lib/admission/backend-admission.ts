@@ -34,6 +34,8 @@ export interface AdmissionTicket {
 
 export interface BackendAdmissionSnapshot {
   inFlight: number;
+  /** Of `inFlight`, the batch lane's. */
+  batchInFlight: number;
   queued: { interactive: number; batch: number };
   limits: AdmissionLimits;
   /** Since start: admitted (at once or after waiting), rejected because the queue was full, timed out, client gone while waiting. */
@@ -202,6 +204,7 @@ export class BackendAdmission {
     const state = this.backends.get(backendId);
     return {
       inFlight: state?.inFlight ?? 0,
+      batchInFlight: state?.batchInFlight ?? 0,
       queued: { interactive: state?.waiting.interactive.size ?? 0, batch: state?.waiting.batch.size ?? 0 },
       limits: { ...this.limitsOf(backendId) },
       totals: state ? { ...state.totals } : { admitted: 0, rejectedFull: 0, timedOut: 0, abandoned: 0 },

@@ -131,3 +131,33 @@ describe("requests per minute", () => {
     expect(refused.retryAfterSeconds).toBe(30);
   });
 });
+
+// An edit of the key (PATCH /api/keys/{id}) reaches the limiter as new limits on the key's next request.
+describe("limits edited while the key is in use", () => {
+  test("a lower concurrency refuses new requests while those in flight keep their slots and finish", () => {
+    const { limiter } = setup();
+    const held = [1, 2, 3].map(() => limiter.acquire("key", { concurrency: 4 }));
+    expect(refusal(() => limiter.acquire("key", { concurrency: 2 })).code).toBe("key_concurrency");
+    held[0]!();
+    expect(refusal(() => limiter.acquire("key", { concurrency: 2 })).code).toBe("key_concurrency");
+    held[1]!();
+    expect(() => limiter.acquire("key", { concurrency: 2 })).not.toThrow();
+    held[2]!();
+    expect(limiter.snapshotOf("key", { concurrency: 2 }).inFlight).toBe(1);
+  });
+
+  test("a lower rate cuts the saved-up burst to the new minute's allowance at once", () => {
+    const { limiter } = setup();
+    limiter.acquire("key", { requestsPerMinute: 600 })();
+    for (let i = 0; i < 3; i++) limiter.acquire("key", { requestsPerMinute: 3 })();
+    expect(refusal(() => limiter.acquire("key", { requestsPerMinute: 3 })).code).toBe("key_rate");
+  });
+
+  test("a higher rate refills at the new rate from where the bucket stood", () => {
+    const { limiter, advance } = setup();
+    for (let i = 0; i < 2; i++) limiter.acquire("key", { requestsPerMinute: 2 })();
+    expect(refusal(() => limiter.acquire("key", { requestsPerMinute: 2 })).code).toBe("key_rate");
+    advance(1_000);
+    expect(() => limiter.acquire("key", { requestsPerMinute: 120 })).not.toThrow();
+  });
+});

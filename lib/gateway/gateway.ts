@@ -20,6 +20,9 @@ import { RequestContext } from "./request-context";
 import type { RequestRecord } from "@/lib/request-log/record";
 import { outcomeOfRejection, type RequestRecordSink } from "./request-record";
 import { OperationWaiter } from "./operation-waiter";
+import { routeOrWait, waitAfterUnreachable, type LabWait } from "./lab-wait";
+import { loadingProgressFor } from "./loading-progress";
+import { retryAfterSeconds, type GatewayEstimates } from "./wait-estimate";
 import { planRoute, type LabView, type RoutePlan } from "./route-plan";
 import { proxiedEndpoints, type Endpoint } from "./endpoints";
 import { promptChars } from "./schemas";
@@ -41,11 +44,21 @@ export interface GatewayDeps {
   isDraining?: () => boolean;
   /** The serving side's state recorded with each proxied request (GPU utilization, KV cache, queue). */
   backendState?: (backendId: string) => Partial<RequestRecord>;
+  /** The lab's expected remaining time (Retry-After, progress for waiting streams); absent: the flat retryAfterSeconds. */
+  estimates?: GatewayEstimates;
 }
 
 export interface Gateway {
-  /** Handles one /v1 (or /tokenize) request. Never throws: every failure is an OpenAI-shaped response. */
-  handle(request: Request, endpoint: Endpoint, options?: { modelId?: string }): Promise<Response>;
+  /**
+   * Handles one /v1 (or /tokenize) request. Never throws: every failure is an OpenAI-shaped response. `principal`:
+   * the caller was authenticated elsewhere (the console's playground, by its session) and is not asked for a key.
+   */
+  handle(request: Request, endpoint: Endpoint, options?: HandleOptions): Promise<Response>;
+}
+
+export interface HandleOptions {
+  modelId?: string;
+  principal?: Principal;
 }
 
 /**
@@ -65,7 +78,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return measurePrompt(config, deps.pools, body, backends, tokenizer);
   }
 
-  async function run(ctx: RequestContext, request: Request, endpoint: Endpoint, modelId: string | undefined): Promise<Response> {
+  async function run(ctx: RequestContext, request: Request, endpoint: Endpoint, { modelId, principal: authenticated }: HandleOptions): Promise<Response> {
     const config = deps.config();
     if (deps.isDraining?.()) {
       throw new GatewayError("shutting_down", "Switchyard is shutting down; retry shortly.", { retryAfterSeconds: config.gateway.retryAfterSeconds });
@@ -78,7 +91,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw new GatewayError("unknown_endpoint", `Unknown endpoint ${ctx.record.method} ${ctx.record.endpoint}. This gateway serves ${knownEndpoints}.`);
     }
     if (endpoint === "stored_response") {
-      await deps.authenticate(request, config);
+      if (!authenticated) await deps.authenticate(request, config);
       return forwardStoredResponse({ config, lab: deps.lab, pools: deps.pools }, ctx, ctx.record.endpoint, request.method, request.signal);
     }
     const expectedMethod = endpoint === "models" || endpoint === "model" ? "GET" : "POST";
@@ -86,7 +99,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       throw new GatewayError("method_not_allowed", `${ctx.record.endpoint} accepts ${expectedMethod}, not ${request.method}.`);
     }
 
-    const principal = await deps.authenticate(request, config);
+    const principal = authenticated ?? (await deps.authenticate(request, config));
     ctx.record.apiKeyId = principal.keyId;
     ctx.record.apiKeyName = principal.keyName;
     const mode = deps.lab.currentMode();
@@ -122,7 +135,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       reasoningEffort: reasoningEffortOf(body),
       hint: request.headers.get("x-switchyard-route") ?? undefined,
     };
-    const plan = () => planRoute(deps.config(), deps.lab, queuedOf, model, signals, config.gateway.retryAfterSeconds);
+    const retryAfter = () => retryAfterSeconds(deps.config(), deps.estimates?.operationRemaining() ?? null);
+    const plan = () => planRoute(deps.config(), deps.lab, queuedOf, model, signals, retryAfter());
 
     // vLLM sends usage only when asked (it defaults to on once stream_options is present). The gateway always
     // asks, to log tokens, and drops the chunk again for clients that did not.
@@ -140,6 +154,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const proxy = (routePlan: RoutePlan) => {
       ctx.record.route = routePlan.route;
       ctx.record.routeReason = routePlan.reason;
+      // A request that waited for a switch is served in the mode the switch reached.
+      ctx.record.mode = routePlan.mode;
       if (routePlan.contextFitActed) ctx.compatApplied.add("contextFit");
       ctx.recordOpen();
       const proxyDeps = { config: deps.config(), admission: deps.admission, lab: deps.lab, pools: deps.pools, inFlight: deps.inFlight, backendState: deps.backendState };
@@ -150,10 +166,26 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return proxyToBackend(proxyDeps, ctx, routePlan, { ...proxyRequest, body: { ...proxyRequest.body, [clamp.field]: clamp.tokens } });
     };
 
-    const routing = plan();
-    if (routing.kind === "plan") return proxy(routing.plan);
-    // A mode switch or restart will bring a backend for this model: wait for it (bounded).
-    const waiter = new OperationWaiter(deps.lab, ctx, config, routing.targetMode, plan, request.signal);
+    // Nothing takes it now, but the lab will (a switch or restart runs, a backend loads or the watchdog brings it
+    // back, or an on-demand switch starts): the request waits for it, bounded (lab-wait.ts).
+    const deadline = performance.now() + config.gateway.operationWaitSeconds * 1000;
+    const waitInput = (onDemand: boolean) => ({ config: deps.config(), lab: deps.lab, plan, model, caller: principal, requestId: ctx.record.id, waitMs: deadline - performance.now(), onDemand });
+    const route = (onDemand: boolean) => routeOrWait(waitInput(onDemand));
+    const routing = await route(true);
+    let wait: LabWait;
+    if (routing.kind === "plan") {
+      try {
+        return await proxy(routing.plan);
+      } catch (error) {
+        const next = await waitAfterUnreachable(waitInput(false), error);
+        if (!next) throw error;
+        wait = next;
+      }
+    } else {
+      wait = routing.wait;
+    }
+    const progress = stream && endpoint === "chat" ? loadingProgressFor(config, deps, ctx, principal, model, wait.kind === "readiness" ? wait.mode : wait.targetMode) : null;
+    const waiter = new OperationWaiter(deps.lab, ctx, config, wait, () => route(false), request.signal, { retryAfterSeconds: retryAfter, progress });
     if (stream) return waiter.streamWhileWaiting(proxy, waitingStreamHeaders(ctx));
     const waited = await waiter.waitForPlan();
     return waited ? proxy(waited) : new Response(null, { status: 499 });
@@ -168,7 +200,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 
   /** Every request that is not a preflight: exactly one log row, whatever ends it. */
-  async function handleLogged(request: Request, endpoint: Endpoint, options: { modelId?: string }): Promise<Response> {
+  async function handleLogged(request: Request, endpoint: Endpoint, options: HandleOptions): Promise<Response> {
     const url = new URL(request.url);
     const ctx = new RequestContext(deps.sink, {
       id: deps.sink.nextId(),
@@ -180,7 +212,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
     if (deps.onFinished) ctx.whenFinished(deps.onFinished);
     try {
-      return await run(ctx, request, endpoint, options.modelId);
+      return await run(ctx, request, endpoint, options);
     } catch (thrown) {
       const error = toGatewayError(thrown);
       if (error.code === "internal_error") console.error(`[gateway] request ${ctx.record.id} failed`, thrown);

@@ -1,15 +1,17 @@
 import type { LabConfig } from "@/lib/config/schema";
 import { errorEvent, GatewayError, toGatewayError } from "./errors";
+import { describeWait, waitUntilRoutable, type LabWait, type WaitRouting } from "./lab-wait";
+import type { LoadingProgress } from "./loading-progress";
 import type { RequestContext } from "./request-context";
-import { round } from "./request-context";
-import type { LabView, RoutePlan, Routing } from "./route-plan";
+import type { LabView, RoutePlan } from "./route-plan";
 
 const encoder = new TextEncoder();
 
 /**
- * A request that arrived during a mode switch or restart for a model the lab will serve once it is done:
- * it waits (bounded) for the operation, then is routed afresh. A streaming client gets its 200 and SSE comment
- * keep-alives at once, so neither it nor a proxy in between gives up while a model loads.
+ * A request for a model the lab will serve once it is ready (a mode switch or restart runs, an on-demand switch
+ * started, a backend loads or the watchdog brings it back; see lab-wait.ts): it waits (bounded), routed afresh at
+ * each change of the lab. A streaming client gets its 200 and SSE comment keep-alives at once, so neither it nor a
+ * proxy in between gives up while a model loads.
  */
 export class OperationWaiter {
   private readonly startedAt = performance.now();
@@ -18,36 +20,33 @@ export class OperationWaiter {
     private readonly lab: LabView,
     private readonly ctx: RequestContext,
     private readonly config: LabConfig,
-    private readonly targetMode: string,
-    private readonly replan: () => Routing,
+    private readonly wait: LabWait,
+    private readonly replan: () => Promise<WaitRouting>,
     private readonly clientSignal: AbortSignal,
+    /** Retry-After from the lab's estimate (lib/gateway/wait-estimate.ts), and progress chunks for the stream when enabled. */
+    private readonly estimate: { retryAfterSeconds?: () => number; progress?: LoadingProgress | null } = {},
   ) {
-    ctx.record.routeReason = `waiting for the lab operation towards mode ${targetMode}`;
+    ctx.record.routeReason = `waiting for ${describeWait(wait)}`;
     ctx.recordOpen();
   }
 
   /** Waits for the operation; the plan afterwards, or null when the client left meanwhile (already logged). */
   async waitForPlan(): Promise<RoutePlan | null> {
-    const waitMs = this.config.gateway.operationWaitSeconds * 1000;
-    const clientLeft = new Promise<"left">((resolve) => {
-      if (this.clientSignal.aborted) resolve("left");
-      this.clientSignal.addEventListener("abort", () => resolve("left"), { once: true });
-    });
-    const outcome = await Promise.race([this.lab.waitForOperation(waitMs), clientLeft]);
-    this.ctx.record.queueMs = round(performance.now() - this.startedAt);
-    if (outcome === "left") {
+    const waitSeconds = this.config.gateway.operationWaitSeconds;
+    let outcome: Awaited<ReturnType<typeof waitUntilRoutable>>;
+    try {
+      outcome = await waitUntilRoutable(this.lab, this.wait, this.replan, this.startedAt + waitSeconds * 1000, this.clientSignal);
+    } finally {
+      this.ctx.noteLabWait(performance.now() - this.startedAt, describeWait(this.wait));
+    }
+    if ("plan" in outcome) return outcome.plan;
+    if (outcome.ended === "left") {
       this.ctx.finish("client_abort", { status: 499, errorMessage: "client left while waiting for a lab operation" });
       return null;
     }
-    const routing = outcome ? this.replan() : null;
-    if (!routing || routing.kind === "wait") {
-      throw new GatewayError(
-        "queue_timeout",
-        `The lab is still switching to mode ${this.targetMode} after ${this.config.gateway.operationWaitSeconds} s; retry shortly.`,
-        { retryAfterSeconds: this.config.gateway.retryAfterSeconds },
-      );
-    }
-    return routing.plan;
+    throw new GatewayError("queue_timeout", `Waited ${waitSeconds} s for ${describeWait(outcome.wait)}; retry shortly.`, {
+      retryAfterSeconds: this.estimate.retryAfterSeconds?.() ?? this.config.gateway.retryAfterSeconds,
+    });
   }
 
   streamWhileWaiting(proxy: (plan: RoutePlan) => Promise<Response>, headers: Headers): Response {
@@ -56,13 +55,19 @@ export class OperationWaiter {
     let upstream: ReadableStreamDefaultReader<Uint8Array> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        const comment = () => controller.enqueue(encoder.encode(`: waiting for the lab to reach mode ${this.targetMode}\n\n`));
+        const comment = () => controller.enqueue(encoder.encode(`: waiting for ${describeWait(this.wait)}\n\n`));
         comment();
         keepAlive = setInterval(comment, this.config.gateway.keepAliveSeconds * 1000);
-        void this.relay(controller, proxy, () => clearInterval(keepAlive), (reader) => (upstream = reader));
+        this.estimate.progress?.start((bytes) => controller.enqueue(bytes));
+        const stopWaiting = () => {
+          clearInterval(keepAlive);
+          this.estimate.progress?.stop();
+        };
+        void this.relay(controller, proxy, stopWaiting, (reader) => (upstream = reader));
       },
       cancel: async () => {
         clearInterval(keepAlive);
+        this.estimate.progress?.stop();
         if (upstream) await upstream.cancel();
         else ctx.finish("client_abort", { status: 200, errorMessage: "client left while waiting for a lab operation" });
       },
@@ -94,6 +99,7 @@ export class OperationWaiter {
         controller.close();
         return;
       }
+      this.estimate.progress?.done((bytes) => controller.enqueue(bytes));
       const reader = response.body.getReader();
       setUpstream(reader);
       for (;;) {

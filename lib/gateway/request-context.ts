@@ -15,6 +15,8 @@ export class RequestContext {
   private readonly startedAt = performance.now();
   private finished = false;
   private readonly onFinish: ((record: RequestRecord) => void)[] = [];
+  /** How long the request waited for the lab to get ready, and for what (lab-wait.ts): shown on its row. */
+  private labWait: { ms: number; what: string } | null = null;
 
   constructor(
     private readonly sink: RequestRecordSink,
@@ -37,6 +39,12 @@ export class RequestContext {
     if (!this.finished) this.sink.record({ ...this.record });
   }
 
+  /** The request waited for the lab: its row says so in routeReason, and queueMs includes the wait. */
+  noteLabWait(ms: number, what: string): void {
+    this.labWait = { ms, what };
+    this.record.routeReason = null;
+  }
+
   whenFinished(callback: (record: RequestRecord) => void): void {
     this.onFinish.push(callback);
   }
@@ -47,6 +55,11 @@ export class RequestContext {
     this.finished = true;
     Object.assign(this.record, patch, { outcome, finishedAt: new Date(), durationMs: round(this.elapsedMs()) });
     if (this.compatApplied.size > 0) this.record.compat = [...this.compatApplied].join(",");
+    if (this.labWait) {
+      const { ms, what } = this.labWait;
+      this.record.queueMs = round(ms + (this.record.queueMs ?? 0));
+      this.record.routeReason = [this.record.routeReason, `waited ${(ms / 1000).toFixed(1)} s for ${what}`].filter(Boolean).join("; ");
+    }
     this.sink.record({ ...this.record });
     for (const callback of this.onFinish) callback(this.record);
   }

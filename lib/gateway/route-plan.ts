@@ -21,6 +21,15 @@ export interface LabView {
   pendingTargetMode(): string | null;
   /** Resolves true when the running operation ended, false when `timeoutMs` passed first. */
   waitForOperation(timeoutMs: number): Promise<boolean>;
+  /** Whether a backend of the current mode that is down will come back by itself within `withinMs` (lab-wait.ts). */
+  outlook?(backendId: string, withinMs: number): Promise<{ coming: boolean; why: string }>;
+  /** Resolves at the next lab change that may let a waiting request through, or after `timeoutMs`. */
+  nextChange?(timeoutMs: number): Promise<void>;
+  /** On-demand switching (lib/lab/on-demand.ts): null while it is off, else the switch started or the rule that refused it. */
+  trySwitch?(request: { model: string; targetMode: string; keyId: string | null; keyName: string | null; requestId: number }):
+    | { started: true; operationId: string }
+    | { started: false; rule: string; retryAfterSeconds: number | null }
+    | null;
 }
 
 /** A plan, or: nothing can take the request now, but the running lab operation will bring a backend that can. */

@@ -68,13 +68,17 @@ export class BackendHealth {
 
   start(): void {
     if (this.timer) return;
-    const tick = () => {
-      // A slow generation probe must not pile up checks behind it.
-      this.checking ??= this.checkAll().finally(() => (this.checking = null));
-    };
+    const tick = () => void this.refresh();
     tick();
     this.timer = setInterval(tick, this.options.intervalMs ?? 2000);
     this.timer.unref();
+  }
+
+  /** One round of probes now (requests wait for a backend to get ready); joins the round already running, if any. */
+  refresh(): Promise<void> {
+    // A slow generation probe must not pile up checks behind it.
+    this.checking ??= this.checkAll().finally(() => (this.checking = null));
+    return this.checking;
   }
 
   stop(): void {

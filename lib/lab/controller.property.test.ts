@@ -23,10 +23,13 @@ const command = fc.oneof(
   fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 50, max: 5_000 }) }),
 );
 
-test("over random switches, restarts, requests, crashes and aborts: one mode at a time, every request ends, counters return to zero", async () => {
+test.each([
+  { lab: "stops leaving engines", sleep: false },
+  { lab: "puts leaving engines to sleep", sleep: true },
+])("a lab that $lab, over random switches, restarts, requests, crashes and aborts: one mode at a time, every request ends, counters return to zero", async ({ sleep }) => {
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
-      const lab = createTestLab({ drainMs: 3_000 });
+      const lab = createTestLab({ drainMs: 3_000 }, { sleep });
       const open = new Set<{ release: () => void }>();
       let started = 0;
       let ended = 0;
@@ -86,8 +89,8 @@ test("over random switches, restarts, requests, crashes and aborts: one mode at 
       expect(lab.inFlight.total()).toBe(0);
       for (const id of backends) expect(lab.controller.isAdmitting(id)).toBe(true);
       for (const op of lab.recorder.operations) expect(op.status).not.toBe("running");
-      // The containers running at the end are a subset of one mode's backends.
-      const running = [...lab.runtime.running.keys()];
+      // The containers running awake at the end are a subset of one mode's backends; the others are asleep or stopped.
+      const running = [...lab.runtime.running.keys()].filter((id) => !lab.runtime.asleep.has(id));
       expect(running.every((id) => backendsOfMode(config, lab.controller.currentMode()).includes(id))).toBe(true);
     }),
     { numRuns: 60 },

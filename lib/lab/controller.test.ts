@@ -169,6 +169,13 @@ describe("restart", () => {
     expect(lab.runtime.ready("qwen-7b")).toBe(true);
   });
 
+  test("a restart is recorded with its backend, who asked and why", async () => {
+    const lab = createTestLab();
+    lab.controller.restartBackend("qwen-7b", "watchdog", "container exited with code 137");
+    await settle(lab);
+    expect(lab.recorder.operations[0]).toMatchObject({ backendId: "qwen-7b", requestedBy: "watchdog", reason: "container exited with code 137", status: "succeeded" });
+  });
+
   test("a restart that fails reopens admission and says why", async () => {
     const lab = createTestLab();
     lab.runtime.oomAtLoad.add("qwen-7b");

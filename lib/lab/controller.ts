@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { LabConfig } from "@/lib/config/schema";
 import type { EventBus } from "@/lib/events/bus";
 import { backendsOfMode } from "@/lib/routing/resolve";
+import type { EngineSleepControl, SleepLevel } from "./engine-sleep";
 import { LabInvalidRequestError, LabNotFoundError, OperationConflictError } from "./errors";
+import { SleepActions } from "./sleep-actions";
+import { SleepingEngines, type SleepingEngine } from "./sleeping-engines";
 import { StepActions, type StepActionDeps } from "./step-actions";
 
 export type OperationKind = "mode_switch" | "restart";
@@ -11,7 +14,7 @@ export type StepStatus = "running" | "succeeded" | "failed" | "skipped";
 
 /** Where operations and their steps are recorded (the ModeSwitch tables); failures to record never stop an operation. */
 export interface OperationRecorder {
-  create(op: { id: string; kind: OperationKind; fromMode: string | null; toMode: string | null; backendId: string | null; requestedBy: string; startedAt: Date }): Promise<void>;
+  create(op: { id: string; kind: OperationKind; fromMode: string | null; toMode: string | null; backendId: string | null; requestedBy: string; reason: string | null; trigger?: string | null; startedAt: Date }): Promise<void>;
   startStep(opId: string, position: number, name: string): Promise<number | null>;
   finishStep(stepId: number | null, status: StepStatus, detail: string | null): Promise<void>;
   finish(opId: string, status: OperationStatus, error: string | null): Promise<void>;
@@ -25,6 +28,10 @@ export interface OperationView {
   toMode: string | null;
   backendId: string | null;
   requestedBy: string;
+  /** Why it was started, when the requester said (the watchdog does). */
+  reason: string | null;
+  /** What started an automatic operation (the request of an on-demand switch, the idle time of an idle return). */
+  trigger?: string | null;
   status: OperationStatus;
   error: string | null;
   startedAt: number;
@@ -35,6 +42,8 @@ export interface LabControllerDeps extends StepActionDeps {
   recorder: OperationRecorder;
   bus?: EventBus;
   initialMode: string;
+  /** The engines' sleep endpoints (lib/lab/engine-sleep.ts); without it backends that declare `sleep` are stopped as others. */
+  engineSleep?: EngineSleepControl | null;
 }
 
 /**
@@ -48,11 +57,33 @@ export class LabController {
   /** Backends that take no new requests (draining, stopped or starting during an operation). */
   private readonly closed = new Set<string>();
   private readonly actions: StepActions;
+  private readonly sleep: SleepActions;
+  private readonly sleeping = new SleepingEngines();
   private recording: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: LabControllerDeps) {
     this.mode = deps.initialMode;
     this.actions = new StepActions(deps);
+    this.sleep = new SleepActions({ ...deps, engineSleep: deps.engineSleep ?? null, steps: this.actions, sleeping: this.sleeping });
+    // A sleeping engine whose container exits or starts again is no longer asleep (a crash, an operator's restart).
+    deps.runtime?.onEvent((event) => {
+      if (["die", "oom", "stop", "start"].includes(event.action)) this.sleeping.delete(event.backendId);
+    });
+  }
+
+  /** The engine asleep on purpose (put to sleep by a switch, verified), or null. */
+  sleepingEngine(backendId: string): SleepingEngine | null {
+    return this.sleeping.get(backendId);
+  }
+
+  /** An engine found asleep at start-up (reconcile) outside the mode: left asleep, and known as such. */
+  adoptSleepingEngine(backendId: string, level: SleepLevel): void {
+    this.sleeping.set(backendId, level, this.deps.clock.now());
+  }
+
+  /** A sleeping engine whose container is found not running: it is stopped, no longer asleep. */
+  forgetSleepingEngine(backendId: string): void {
+    this.sleeping.delete(backendId);
   }
 
   currentMode(): string {
@@ -86,7 +117,7 @@ export class LabController {
     return this.running?.view.toMode ?? this.mode;
   }
 
-  activateMode(target: string, requestedBy: string): { status: "already_active" } | { status: "started"; operationId: string } {
+  activateMode(target: string, requestedBy: string, trigger: string | null = null): { status: "already_active" } | { status: "started"; operationId: string } {
     const config = this.deps.config();
     if (!config.modes[target]) throw new LabNotFoundError(`unknown mode "${target}" (modes: ${Object.keys(config.modes).join(", ")})`);
     this.assertIdle();
@@ -94,12 +125,12 @@ export class LabController {
     const from = this.mode;
     // The gate closes now, not when the first step gets to run: nothing new may reach a leaving backend.
     for (const id of leavingBackends(config, from, target)) this.closed.add(id);
-    const view = this.begin("mode_switch", { fromMode: from, toMode: target, backendId: null, requestedBy });
+    const view = this.begin("mode_switch", { fromMode: from, toMode: target, backendId: null, requestedBy, reason: null, trigger });
     this.launch(view, () => this.runModeSwitch(view, from, target));
     return { status: "started", operationId: view.id };
   }
 
-  restartBackend(backendId: string, requestedBy: string): { operationId: string } {
+  restartBackend(backendId: string, requestedBy: string, reason: string | null = null): { operationId: string } {
     const config = this.deps.config();
     if (!config.backends[backendId]) throw new LabNotFoundError(`unknown backend "${backendId}" (backends: ${Object.keys(config.backends).join(", ")})`);
     if (this.actions.managed([backendId]).length === 0) {
@@ -110,7 +141,7 @@ export class LabController {
     }
     this.assertIdle();
     this.closed.add(backendId);
-    const view = this.begin("restart", { fromMode: this.mode, toMode: this.mode, backendId, requestedBy });
+    const view = this.begin("restart", { fromMode: this.mode, toMode: this.mode, backendId, requestedBy, reason });
     this.launch(view, () => this.runRestart(view, backendId));
     return { operationId: view.id };
   }
@@ -120,7 +151,7 @@ export class LabController {
     if (running) throw new OperationConflictError({ id: running.id, kind: running.kind, target: running.backendId ?? running.toMode ?? "" });
   }
 
-  private begin(kind: OperationKind, fields: Pick<OperationView, "fromMode" | "toMode" | "backendId" | "requestedBy">): OperationView {
+  private begin(kind: OperationKind, fields: Pick<OperationView, "fromMode" | "toMode" | "backendId" | "requestedBy" | "reason" | "trigger">): OperationView {
     const view: OperationView = { id: randomUUID(), kind, ...fields, status: "running", error: null, startedAt: this.deps.clock.now(), steps: [] };
     void this.record(() => this.deps.recorder.create({ ...fields, id: view.id, kind, startedAt: new Date(view.startedAt) }));
     this.deps.bus?.publish("status", { reason: `${kind} started` });
@@ -132,7 +163,7 @@ export class LabController {
       .catch((error: unknown) => console.error(`[lab] operation ${view.id} crashed`, error))
       .finally(() => {
         this.running = null;
-        this.deps.bus?.publish("operation_done", { operationId: view.id, kind: view.kind, status: view.status, error: view.error });
+        this.deps.bus?.publish("operation_done", { operationId: view.id, kind: view.kind, backendId: view.backendId, requestedBy: view.requestedBy, status: view.status, error: view.error });
         this.deps.bus?.publish("status", { reason: `${view.kind} ${view.status}` });
       });
     this.running = { view, done };
@@ -145,18 +176,45 @@ export class LabController {
     const leaving = leavingBackends(config, from, to);
     const entering = toBackends.filter((id) => !fromBackends.includes(id));
     const staying = toBackends.filter((id) => fromBackends.includes(id));
+    // The sleep steps appear only in a lab where some managed backend declares `sleep`.
+    const sleepAware = this.sleep.sleepCapable(Object.keys(config.backends)).length > 0;
     const started: string[] = [];
+    const woken: string[] = [];
     try {
       await this.step(view, "stop_admitting", async () => {
         return leaving.length > 0 ? `${leaving.join(", ")} take no new requests` : "no backend leaves";
       });
       await this.step(view, "drain", () => this.actions.drain(leaving));
-      await this.step(view, "stop_containers", () => this.actions.stop(leaving));
-      await this.step(view, "wait_gpu_memory", () => this.actions.waitGpuMemory(this.gpusOf(entering), new Set(this.gpusOf(staying))));
+      const toStop = [...leaving];
+      if (sleepAware) {
+        await this.step(view, "sleep_engines", async () => {
+          const sleepers = this.sleep.sleepCapable(leaving);
+          const result = await this.sleep.putToSleep(sleepers);
+          toStop.splice(0, toStop.length, ...leaving.filter((id) => !sleepers.includes(id) || result.failed.includes(id)));
+          return result.detail;
+        });
+      }
+      await this.step(view, "stop_containers", () => this.sleep.stop(toStop));
+      await this.step(view, "wait_gpu_memory", () => this.releaseFor(entering, staying));
+      const coldStart = entering.filter((id) => !this.sleeping.has(id));
+      if (sleepAware) {
+        await this.step(view, "wake_engines", async () => {
+          const asleep = entering.filter((id) => this.sleeping.has(id));
+          for (const id of asleep) this.closed.add(id);
+          const result = await this.sleep.wake(asleep);
+          woken.push(...result.woken);
+          if (result.failed.length === 0) return result.detail;
+          // A failed wake is a cold start: the container stops (its memory is released), then starts with the rest.
+          await this.sleep.stop(result.failed);
+          const release = await this.releaseFor(result.failed, [...staying, ...result.woken]);
+          coldStart.push(...result.failed);
+          return `${result.detail}; ${release}`;
+        });
+      }
       await this.step(view, "start_containers", async () => {
         for (const id of entering) this.closed.add(id);
-        started.push(...entering);
-        return this.actions.start(entering);
+        started.push(...coldStart);
+        return this.actions.start(coldStart);
       });
       await this.step(view, "wait_ready", () => this.actions.waitReady(entering));
       await this.step(view, "switch_routing", async () => {
@@ -169,13 +227,7 @@ export class LabController {
     } catch (error) {
       const reason = (error as Error).message;
       try {
-        await this.step(view, "rollback", async () => {
-          await this.actions.stop(started);
-          await this.actions.waitGpuMemory(this.gpusOf(leaving), new Set(this.gpusOf(staying))).catch(() => undefined);
-          await this.actions.start(leaving);
-          await this.actions.waitReady(leaving);
-          return `back in mode ${from}`;
-        });
+        await this.step(view, "rollback", () => this.rollBack({ from, leaving, staying, started, woken }));
         await this.end(view, "rolled_back", reason);
       } catch (rollbackError) {
         await this.end(view, "failed", `${reason}; the rollback to ${from} also failed: ${(rollbackError as Error).message}`);
@@ -186,14 +238,47 @@ export class LabController {
     }
   }
 
+  /**
+   * Back to the old mode with its engines awake and serving: engines the switch woke go back to sleep (or stop),
+   * those it started stop; the old mode's GPUs are released; its sleeping engines wake (a failed wake is a cold
+   * start) and its stopped ones start; all must pass the readiness checks.
+   */
+  private async rollBack(switched: { from: string; leaving: string[]; staying: string[]; started: string[]; woken: string[] }): Promise<string> {
+    const { from, leaving, staying, started, woken } = switched;
+    const resleep = await this.sleep.putToSleep(this.sleep.sleepCapable(woken));
+    await this.sleep.stop([...started, ...woken.filter((id) => !this.sleeping.has(id))]);
+    await this.releaseFor(leaving, staying).catch(() => undefined);
+    const wake = await this.sleep.wake(leaving.filter((id) => this.sleeping.has(id)));
+    if (wake.failed.length > 0) {
+      await this.sleep.stop(wake.failed);
+      await this.releaseFor(wake.failed, [...staying, ...wake.woken]).catch(() => undefined);
+    }
+    await this.actions.start(leaving.filter((id) => !wake.woken.includes(id)));
+    await this.actions.waitReady(leaving);
+    const notes = [woken.length > 0 ? resleep.detail : null, wake.woken.length + wake.failed.length > 0 ? wake.detail : null].filter(Boolean);
+    return `back in mode ${from}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+  }
+
+  /**
+   * The memory check before backends start or wake: their GPUs, but those staying backends fill, must have room for
+   * them (what each declares, else the fixed threshold). Sleeping engines that hold too much are stopped: first those that are not about to serve, then the ones that are
+   * (which then cold-start).
+   */
+  private releaseFor(backendIds: string[], staying: string[]): Promise<string> {
+    // In config order, so that what the step says does not depend on which engine fell asleep first.
+    const others = Object.keys(this.deps.config().backends).filter((id) => this.sleeping.has(id) && !backendIds.includes(id));
+    const own = backendIds.filter((id) => this.sleeping.has(id));
+    return this.sleep.releaseGpus(backendIds, new Set(this.gpusOf(staying)), [others, own]);
+  }
+
   private async runRestart(view: OperationView, backendId: string): Promise<void> {
     const config = this.deps.config();
     const others = backendsOfMode(config, this.mode).filter((id) => id !== backendId);
     try {
       await this.step(view, "stop_admitting", async () => `${backendId} takes no new requests`);
       await this.step(view, "drain", () => this.actions.drain([backendId]));
-      await this.step(view, "stop_containers", () => this.actions.stop([backendId]));
-      await this.step(view, "wait_gpu_memory", () => this.actions.waitGpuMemory(this.gpusOf([backendId]), new Set(this.gpusOf(others))));
+      await this.step(view, "stop_containers", () => this.sleep.stop([backendId]));
+      await this.step(view, "wait_gpu_memory", () => this.releaseFor([backendId], others));
       await this.step(view, "start_containers", () => this.actions.start([backendId]));
       await this.step(view, "wait_ready", () => this.actions.waitReady([backendId]));
       await this.step(view, "resume_admitting", async () => `${backendId} takes requests again`);

@@ -3,6 +3,7 @@ import type { LabConfig } from "@/lib/config/schema";
 import type { ContainerRuntime } from "@/lib/runtime/types";
 import type { Clock } from "./clock";
 import { StepFailedError } from "./errors";
+import { describeFit, fitOnGpu, thresholdOnly, type EnteringEngine, type GpuFit } from "./gpu-memory-need";
 
 /** How long each bounded wait of an operation may take. */
 export interface OperationTimings {
@@ -12,8 +13,13 @@ export interface OperationTimings {
   stopTimeoutSeconds: number;
   /** Time for the GPUs' memory to be released after the containers stopped. */
   memoryReleaseMs: number;
-  /** A GPU counts as released when it holds less than this. */
+  /** A GPU counts as released when it holds less than this (for engines that declare no gpuMemoryUtilization). */
   memoryReleasedBelowMiB: number;
+  /**
+   * How long a GPU may take to read as released once engines on it went to sleep (and the stopped containers
+   * exited) before the sleeping engines on it are stopped instead: a few telemetry intervals.
+   */
+  sleepReleaseMs: number;
   /** Time for a model to load and pass its health checks. */
   loadTimeoutMs: number;
   pollMs: number;
@@ -24,6 +30,7 @@ export const defaultTimings: OperationTimings = {
   stopTimeoutSeconds: 30,
   memoryReleaseMs: 60_000,
   memoryReleasedBelowMiB: 2048,
+  sleepReleaseMs: 10_000,
   loadTimeoutMs: 600_000,
   pollMs: 250,
 };
@@ -35,6 +42,8 @@ export interface StepActionDeps {
   runtime: ContainerRuntime | null;
   inFlight: InFlightTracker;
   gpuMemoryUsedMiB: (gpu: number) => number | null;
+  /** A GPU's total memory from telemetry; absent or null: unknown, and the fixed threshold applies. */
+  gpuMemoryTotalMiB?: (gpu: number) => number | null;
   probeReady: ReadinessProbe;
   /** A one-token completion: proves the engine generates, not just that its HTTP server is up. */
   probeGeneration: (backendId: string) => Promise<void>;
@@ -95,27 +104,51 @@ export class StepActions {
   }
 
   /**
-   * Waits until the GPUs the entering backends need hold (almost) nothing: vLLM refuses to start while memory
-   * from a previous process is still allocated, and a restart loop follows. GPUs still used by a backend that
+   * Waits until the GPUs the entering backends need have room for them: the share each declares
+   * (`gpuMemoryUtilization` x the GPU's total, lib/lab/gpu-memory-need.ts), else less than `memoryReleasedBelowMiB`
+   * held. vLLM refuses to start without that room, and a restart loop follows. GPUs still used by a backend that
    * stays are not checked (their memory is legitimately in use).
    */
-  async waitGpuMemory(gpus: number[], occupiedByStaying: Set<number>): Promise<string> {
-    const { clock, timings } = this.deps;
-    const toCheck = [...new Set(gpus)].filter((gpu) => !occupiedByStaying.has(gpu)).sort();
+  async waitGpuMemory(gpus: number[], occupiedByStaying: Set<number>, entering: readonly EnteringOnGpus[] = []): Promise<string> {
+    const toCheck = gpusToCheck(gpus, occupiedByStaying);
     if (toCheck.length === 0) return gpus.length === 0 ? "no GPUs involved" : "GPUs shared with running backends: not checked";
-    if (toCheck.every((gpu) => this.deps.gpuMemoryUsedMiB(gpu) === null)) return "no GPU telemetry: memory release not verified";
+    if (!this.hasGpuTelemetry(toCheck)) return "no GPU telemetry: memory release not verified";
+    const result = await this.waitGpusReleased(toCheck, this.deps.timings.memoryReleaseMs, entering);
+    if (result.released) return result.detail;
+    throw new StepFailedError(`GPU memory not released after ${seconds(this.deps.timings.memoryReleaseMs)}: ${result.detail}; another process may be using it`);
+  }
+
+  hasGpuTelemetry(gpus: number[]): boolean {
+    return gpus.some((gpu) => this.deps.gpuMemoryUsedMiB(gpu) !== null);
+  }
+
+  /** Each GPU's reading now, and whether the entering engines on it fit. */
+  gpuFits(gpus: number[], entering: readonly EnteringOnGpus[]): GpuFit[] {
+    return gpus.map((gpu) =>
+      fitOnGpu(
+        { gpu, usedMiB: this.deps.gpuMemoryUsedMiB(gpu), totalMiB: this.deps.gpuMemoryTotalMiB?.(gpu) ?? null },
+        entering.filter((engine) => engine.gpus.includes(gpu)),
+        this.deps.timings.memoryReleasedBelowMiB,
+      ),
+    );
+  }
+
+  /**
+   * Polls the GPUs' memory until every one has room for the entering engines or `windowMs` has passed. The detail
+   * names the readings: the time it took when there is room, the GPUs without room when not.
+   */
+  async waitGpusReleased(
+    gpus: number[],
+    windowMs: number,
+    entering: readonly EnteringOnGpus[] = [],
+  ): Promise<{ released: true; detail: string } | { released: false; busy: number[]; detail: string }> {
+    const { clock, timings } = this.deps;
     const started = clock.now();
     for (;;) {
-      const held = toCheck.map((gpu) => ({ gpu, used: this.deps.gpuMemoryUsedMiB(gpu) }));
-      const busy = held.filter((h) => h.used !== null && h.used >= timings.memoryReleasedBelowMiB);
-      if (busy.length === 0) {
-        return `GPU ${toCheck.join(", ")} released in ${seconds(clock.now() - started)} (${held.map((h) => `${h.used ?? "?"} MiB`).join(", ")})`;
-      }
-      if (clock.now() - started >= timings.memoryReleaseMs) {
-        throw new StepFailedError(
-          `GPU memory not released after ${seconds(timings.memoryReleaseMs)}: ${busy.map((b) => `GPU ${b.gpu} holds ${b.used} MiB`).join(", ")}; another process may be using it`,
-        );
-      }
+      const fits = this.gpuFits(gpus, entering);
+      const busy = fits.filter((fit) => !fit.fits);
+      if (busy.length === 0) return { released: true, detail: describeRoom(fits, entering, clock.now() - started) };
+      if (clock.now() - started >= windowMs) return { released: false, busy: busy.map((b) => b.gpu), detail: describeBusy(busy, entering) };
       await clock.sleep(timings.pollMs);
     }
   }
@@ -156,6 +189,34 @@ export class StepActions {
       );
     }
   }
+}
+
+/** An engine about to start or wake, with the GPUs it will use. */
+export type EnteringOnGpus = EnteringEngine & { gpus: readonly number[] };
+
+/**
+ * GPUs with room: with only the fixed threshold checked, the words they always had ("GPU 0, 1 released in 0.3 s
+ * (480 MiB, 2930 MiB)"); otherwise what each GPU had free and what was needed.
+ */
+export function describeRoom(fits: GpuFit[], entering: readonly EnteringOnGpus[], elapsedMs: number): string {
+  const gpus = fits.map((fit) => fit.gpu).join(", ");
+  if (fits.every(thresholdOnly)) return `GPU ${gpus} released in ${seconds(elapsedMs)} (${fits.map((fit) => `${fit.usedMiB ?? "?"} MiB`).join(", ")})`;
+  return `room on GPU ${gpus} after ${seconds(elapsedMs)}: ${fits.map((fit) => describeFit(fit, onGpu(entering, fit.gpu))).join("; ")}`;
+}
+
+/** GPUs without room: "GPU 1 holds 7900 MiB" (threshold only), else free against needed. */
+export function describeBusy(busy: GpuFit[], entering: readonly EnteringOnGpus[]): string {
+  const parts = busy.map((fit) => (thresholdOnly(fit) ? `GPU ${fit.gpu} holds ${fit.usedMiB} MiB` : describeFit(fit, onGpu(entering, fit.gpu))));
+  return parts.join(busy.every(thresholdOnly) ? ", " : "; ");
+}
+
+function onGpu(entering: readonly EnteringOnGpus[], gpu: number): EnteringOnGpus[] {
+  return entering.filter((engine) => engine.gpus.includes(gpu));
+}
+
+/** The GPUs a memory check looks at: each once, in order, without those a staying backend legitimately fills. */
+export function gpusToCheck(gpus: number[], occupiedByStaying: Set<number>): number[] {
+  return [...new Set(gpus)].filter((gpu) => !occupiedByStaying.has(gpu)).sort((a, b) => a - b);
 }
 
 function describeNone(backendIds: string[], verb: string): string {

@@ -10,14 +10,16 @@ function setup(options: { disabled?: string; healthState?: string } = {}) {
   runtime.running.set("qwen-14b", { readyAt: 0 });
   let now = 1_000_000;
   const restarts: string[] = [];
-  const events: { message: string; detail?: Record<string, unknown> }[] = [];
+  const events: { kind: string; severity: string; message: string; detail?: Record<string, unknown> }[] = [];
+  const reasons: string[] = [];
   const failures = new Map<string, number>();
   const watchdog = new Watchdog({
     config: () => config,
     currentMode: () => "standard",
     isBusy: () => false,
-    restart: (id) => {
+    restart: (id, reason) => {
       restarts.push(id);
+      reasons.push(reason);
       void runtime.start(id);
     },
     runtime,
@@ -28,11 +30,12 @@ function setup(options: { disabled?: string; healthState?: string } = {}) {
       since: now,
     }),
     loadTimeoutMs: 60_000,
+    maxRestarts: 3,
     recordEvent: (event) => events.push(event),
     clock: { now: () => now, sleep: async () => undefined },
   });
   if (options.disabled) watchdog.setEnabled(options.disabled, false);
-  return { watchdog, runtime, restarts, events, failures, advance: (ms: number) => (now += ms) };
+  return { watchdog, runtime, restarts, reasons, events, failures, advance: (ms: number) => (now += ms) };
 }
 
 test("a container that exited is restarted, with the exit code, OOM flag and last log lines recorded", async () => {
@@ -43,6 +46,8 @@ test("a container that exited is restarted, with the exit code, OOM flag and las
   expect(lab.restarts).toEqual(["qwen-7b"]);
   expect(lab.events[0]?.message).toContain("exited with code 137 (OOM-killed)");
   expect(lab.events[0]?.detail).toMatchObject({ exitCode: 137, oomKilled: true, lastLines: ["torch.OutOfMemoryError: CUDA out of memory"] });
+  // The restart itself carries the reason, so its record says why without a lookup in the events.
+  expect(lab.reasons).toEqual(["container exited with code 137 (OOM-killed)"]);
 });
 
 test("restarts back off: 10 s, then 20 s, doubling", async () => {
@@ -103,4 +108,33 @@ test("a running container that refuses connections is loading, not dead, until t
   await lab.watchdog.check();
   expect(lab.restarts).toEqual(["qwen-14b"]);
   expect(lab.events[0]?.message).toContain("did not finish loading in time");
+});
+
+test("after maxRestarts restarts that did not bring a backend back, the watchdog gives up once, and a backend that came back gets a fresh budget", async () => {
+  const lab = setup();
+  // Down: its probes fail (fewer than the threshold: the exit is what counts here).
+  lab.failures.set("qwen-14b", 1);
+  for (let i = 0; i < 3; i++) {
+    lab.runtime.crash("qwen-14b");
+    await lab.watchdog.check();
+    lab.advance(300_000);
+  }
+  expect(lab.restarts).toHaveLength(3);
+  lab.runtime.crash("qwen-14b");
+  await lab.watchdog.check();
+  await lab.watchdog.check();
+  lab.advance(300_000);
+  await lab.watchdog.check();
+  expect(lab.restarts).toHaveLength(3);
+  const gaveUp = lab.events.filter((event) => event.kind === "watchdog_gave_up");
+  expect(gaveUp).toHaveLength(1);
+  expect(gaveUp[0]).toMatchObject({ severity: "error", message: expect.stringContaining("gave up on qwen-14b after 3 restarts") });
+
+  // The operator restarts it by hand and it is ready: the next crash is the watchdog's again.
+  void lab.runtime.start("qwen-14b");
+  lab.failures.delete("qwen-14b");
+  await lab.watchdog.check();
+  lab.runtime.crash("qwen-14b");
+  await lab.watchdog.check();
+  expect(lab.restarts).toHaveLength(4);
 });

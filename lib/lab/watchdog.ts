@@ -15,7 +15,8 @@ export interface WatchdogDeps {
   currentMode: () => string;
   /** True while a mode switch or restart runs: the watchdog keeps out of its way. */
   isBusy: () => boolean;
-  restart: (backendId: string) => void;
+  /** Starts a restart; the reason is recorded with it. */
+  restart: (backendId: string, reason: string) => void;
   runtime: ContainerRuntime;
   health: (backendId: string) => { state: string; reason: string | null; consecutiveFailures: number; since: number };
   recordEvent: (event: { kind: string; severity: "info" | "warning" | "error"; backendId: string; message: string; detail?: Record<string, unknown> }) => void;
@@ -24,6 +25,8 @@ export interface WatchdogDeps {
   failureThreshold?: number;
   /** A running container that refuses connections is loading its model until this much time has passed. */
   loadTimeoutMs?: number;
+  /** Restarts in a row that did not bring the backend back, after which the watchdog gives up on it (default 5). */
+  maxRestarts?: number;
   backoff?: WatchdogBackoff;
 }
 
@@ -33,7 +36,7 @@ export interface WatchdogDeps {
  * backend by `watchdog: false` in the config or at run time with `setEnabled`.
  */
 export class Watchdog {
-  private readonly attempts = new Map<string, { count: number; nextAt: number }>();
+  private readonly attempts = new Map<string, { count: number; nextAt: number; gaveUp?: boolean }>();
   private readonly overrides = new Map<string, boolean>();
   private readonly backoff: WatchdogBackoff;
 
@@ -54,6 +57,11 @@ export class Watchdog {
     return this.attempts.get(backendId)?.nextAt ?? null;
   }
 
+  /** It stopped restarting this backend after `maxRestarts` that did not bring it back (until it is ready again). */
+  hasGivenUp(backendId: string): boolean {
+    return this.attempts.get(backendId)?.gaveUp === true;
+  }
+
   /** One look at every backend of the current mode; restarts at most one per call (operations run one at a time). */
   async check(): Promise<void> {
     if (this.deps.isBusy()) return;
@@ -62,11 +70,25 @@ export class Watchdog {
       if (!this.isEnabled(id)) continue;
       const health = this.deps.health(id);
       const attempt = this.attempts.get(id);
-      if (attempt && health.state === "ready" && now - health.since >= this.backoff.resetAfterMs) this.attempts.delete(id);
+      if (attempt && health.state === "ready" && (attempt.gaveUp || now - health.since >= this.backoff.resetAfterMs)) this.attempts.delete(id);
       const reason = await this.whyDead(id, health);
       if (!reason) continue;
       if (attempt && now < attempt.nextAt) continue;
+      if (attempt?.gaveUp) continue;
       const count = (attempt?.count ?? 0) + 1;
+      if (attempt && count > (this.deps.maxRestarts ?? 5)) {
+        // Restarting forever hides a backend that cannot come back; an operator must look (a restart by hand, or
+        // the backend coming back by itself, gives it a fresh budget).
+        attempt.gaveUp = true;
+        this.deps.recordEvent({
+          kind: "watchdog_gave_up",
+          severity: "error",
+          backendId: id,
+          message: `watchdog gave up on ${id} after ${attempt.count} restarts that did not bring it back: ${reason.message}`,
+          detail: { ...reason.detail, restarts: attempt.count },
+        });
+        continue;
+      }
       const delay = Math.min(this.backoff.initialMs * 2 ** (count - 1), this.backoff.maxMs);
       this.attempts.set(id, { count, nextAt: now + delay });
       this.deps.recordEvent({
@@ -77,7 +99,7 @@ export class Watchdog {
         detail: { ...reason.detail, attempt: count, backoffMs: delay },
       });
       try {
-        this.deps.restart(id);
+        this.deps.restart(id, reason.message);
       } catch (error) {
         this.deps.recordEvent({ kind: "watchdog_restart", severity: "error", backendId: id, message: `watchdog could not restart ${id}: ${(error as Error).message}` });
       }

@@ -6,7 +6,7 @@ import type { LabMetricsSources } from "./lab-metrics";
 
 export interface LabMetricsParts {
   config: () => LabConfig;
-  controller: Pick<LabController, "currentMode" | "runningOperation" | "isAdmitting">;
+  controller: Pick<LabController, "currentMode" | "runningOperation" | "isAdmitting" | "sleepingEngine">;
   health: Pick<BackendHealth, "status">;
   telemetry: Pick<TelemetryService, "latestGpus" | "gpuStatus" | "energyTotals" | "latestBackend">;
   now?: () => number;
@@ -28,6 +28,7 @@ export function labMetricsSources({ config, controller, health, telemetry, now }
           inMode: inMode.has(id),
           admitting: controller.isAdmitting(id),
           health: health.status(id).state,
+          asleepLevel: controller.sleepingEngine(id)?.level ?? null,
           engine: engine && { at: engine.at, running: engine.sample.running, waiting: engine.sample.waiting, kvCacheUsage: engine.sample.kvCacheUsage },
         };
       });

@@ -25,7 +25,7 @@ function gpu(index: number, readings: Partial<GpuSample> = {}): GpuSample {
 }
 
 function backend(id: string, view: Partial<BackendMetricsView> = {}): BackendMetricsView {
-  return { id, inMode: true, admitting: true, health: "ready", engine: { at: NOW - 500, running: 2, waiting: 1, kvCacheUsage: 0.25 }, ...view };
+  return { id, inMode: true, admitting: true, health: "ready", asleepLevel: null, engine: { at: NOW - 500, running: 2, waiting: 1, kvCacheUsage: 0.25 }, ...view };
 }
 
 const noEnergy: EnergyTotals = { gpus: [], measuredWh: 0, idleWh: 0, requestsWh: 0, unattributedWh: 0, upToMs: null };
@@ -91,6 +91,15 @@ describe("the lab on /metrics", () => {
     expect(page.get('switchyard_backend_engine_requests_waiting{backend="qwen-7b"}')).toBe(1);
     expect(page.get('switchyard_backend_kv_cache_usage_ratio{backend="qwen-7b"}')).toBe(0.25);
     expect(page.has('switchyard_backend_kv_cache_usage_ratio{backend="qwen-32b"}')).toBe(false);
+  });
+
+  test("an engine asleep on purpose is 1 on switchyard_backend_asleep, whatever its level; an awake or stopped one 0", async () => {
+    const page = await scrape(
+      sources({ backends: () => [backend("qwen-7b", { inMode: false, health: "unknown", asleepLevel: 1, engine: null }), backend("qwen-14b", { inMode: false, asleepLevel: 2 }), backend("qwen-32b")] }),
+    );
+    expect(page.get('switchyard_backend_asleep{backend="qwen-7b"}')).toBe(1);
+    expect(page.get('switchyard_backend_asleep{backend="qwen-14b"}')).toBe(1);
+    expect(page.get('switchyard_backend_asleep{backend="qwen-32b"}')).toBe(0);
   });
 
   test("GPU readings in base units: ratios, bytes, watts, celsius, hertz", async () => {

@@ -12,6 +12,8 @@ export interface BackendMetricsView {
   /** False while a lab operation keeps new requests off it. */
   admitting: boolean;
   health: HealthState;
+  /** The engine is asleep on purpose (vLLM sleep mode): its level, or null when it is not. */
+  asleepLevel: 1 | 2 | null;
   /** The engine's own numbers from its last /metrics scrape (its `at` decides whether it is still current); null before one. */
   engine: { at: number; running: number | null; waiting: number | null; kvCacheUsage: number | null } | null;
 }
@@ -99,6 +101,11 @@ export function registerLabMetrics(registry: Registry, sources: LabMetricsSource
   const perBackend = gaugePerItem("backend", sources.backends, (backend) => backend.id);
   perBackend("switchyard_backend_up", "1 when the backend's health is ready (probes and traffic agree it serves), else 0.", (b) => flag(b.health === "ready"));
   perBackend("switchyard_backend_in_mode", "1 when the backend belongs to the current mode.", (b) => flag(b.inMode));
+  perBackend(
+    "switchyard_backend_asleep",
+    "1 while the backend's engine is asleep on purpose (vLLM sleep mode, put there by a mode switch; its level is on /api/status), else 0.",
+    (b) => flag(b.asleepLevel !== null),
+  );
   perBackend("switchyard_backend_admitting", "0 while a lab operation keeps new requests off the backend (draining, stopped, loading).", (b) => flag(b.admitting));
   const engine = (b: BackendMetricsView) => (b.engine && fresh(b.engine.at) ? b.engine : null);
   perBackend("switchyard_backend_engine_requests_running", "Requests the backend's engine (vLLM) runs, from its last /metrics scrape.", (b) => engine(b)?.running ?? null);

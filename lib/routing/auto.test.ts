@@ -9,6 +9,7 @@ describe("the auto router", () => {
   test.each([
     [{ ...signals }, "fast", "short prompt"],
     [{ ...signals, promptChars: 4000 }, "deep", "long prompt (~1000 tokens)"],
+    [{ ...signals, promptChars: 5 }, "fast", "short prompt (~1 token)"],
     [{ ...signals, hasTools: true }, "deep", "tools in request"],
     [{ ...signals, reasoningEffort: "high" }, "deep", "reasoning_effort high"],
     [{ ...signals, promptChars: 8000, reasoningEffort: "low" }, "fast", "reasoning_effort low"],

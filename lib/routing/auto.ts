@@ -55,7 +55,7 @@ function preferredSide(auto: AutoRouteConfig, signals: AutoSignals): { side: "fa
   if (effort === "low" || effort === "minimal" || effort === "none") return { side: "fast", reason: `reasoning_effort ${effort}`, firm: true };
   if (signals.hasTools) return { side: "deep", reason: "tools in request", firm: true };
   const tokens = signals.promptTokens ?? Math.round(signals.promptChars / CHARS_PER_TOKEN);
-  const size = `${signals.promptTokens === undefined ? "~" : ""}${tokens} tokens`;
+  const size = `${signals.promptTokens === undefined ? "~" : ""}${tokens} ${tokens === 1 ? "token" : "tokens"}`;
   if (tokens >= auto.longPromptTokens) return { side: "deep", reason: `long prompt (${size})`, firm: false };
   return { side: "fast", reason: `short prompt (${size})`, firm: false };
 }

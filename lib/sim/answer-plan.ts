@@ -1,4 +1,4 @@
-import { applyStopStrings, planText, planToolCall, seedFor, type PlannedToolCall, type TextPlanRequest, type ToolSpec } from "./generator";
+import { applyStopStrings, GARBAGE_TOKEN, planText, planToolCall, seedFor, type PlannedToolCall, type TextPlanRequest, type ToolSpec } from "./generator";
 import { constrainedText, type OutputConstraint } from "./structured-output";
 import { splitTokens } from "./tokenizer";
 
@@ -54,6 +54,21 @@ export function planAnswer(request: AnswerRequest): AnswerPlan {
   }
   const text = planText({ ...request, limit: budget });
   return { reasoning, content: text.tokens, toolCall: null, finishReason: text.finishReason, stopReason: text.stopReason };
+}
+
+/**
+ * The answer of an engine with garbage weights (generator.ts, `GARBAGE_TOKEN`): as many steps, all content, all
+ * garbage; no reasoning and no tool call survive, so a tool call's finish becomes a plain stop.
+ */
+export function garbledAnswer(plan: AnswerPlan): AnswerPlan {
+  const count = answerSteps(plan).length;
+  return {
+    reasoning: [],
+    content: new Array<string>(count).fill(GARBAGE_TOKEN),
+    toolCall: null,
+    finishReason: plan.finishReason === "tool_calls" ? "stop" : plan.finishReason,
+    stopReason: null,
+  };
 }
 
 export function answerSteps(plan: AnswerPlan): AnswerStep[] {

@@ -53,6 +53,17 @@ export const FLAGS: readonly FlagSpec[] = [
   option("vllmVersion", "string", "response shapes of this vLLM release: 0.9, 0.11, 0.13, 0.16, 0.20, 0.21 (= 2026, latest; default)"),
   option("version", "string", "vLLM version /version reports (default: the profile's)"),
   option("reasoning", "boolean", "answer with reasoning before the content, as with --reasoning-parser"),
+  option("enableSleepMode", "boolean", "allocate weights and KV cache so /sleep can release them (vLLM's flag)"),
+  option("serverDevMode", "boolean", "register /sleep, /wake_up, /is_sleeping, /collective_rpc (default: env VLLM_SERVER_DEV_MODE, as vLLM)"),
+  option("tensorParallelSize", "number", "GPUs the engine spans (default 1)"),
+  option("memoryMiB", "number", "memory held per GPU when awake (default 20000)"),
+  option("weightsMiB", "number", "model weights, all GPUs together (default 70% of the memory held)"),
+  option("sleepResidueMiB", "number", "memory per GPU kept while asleep (default 480 at TP=1, 2450 above)"),
+  option("hostToGpuMiBps", "number", "host<->GPU copy speed per GPU: level-1 sleep and wake time (default 6000)"),
+  option("diskMiBps", "number", "disk read speed: the reload_weights of a level-2 wake (default 2000)"),
+  option("gpuMemoryUtilization", "number", "vLLM's share of each GPU: with --gpu-free-mib, refuse to start below it, as vLLM"),
+  option("gpuTotalMiB", "number", "each GPU's total memory (default 24576)"),
+  option("gpuFreeMiB", "number", "free memory on the engine's GPUs at start, others' only; updated by stdin lines"),
   fault("crashAfterTokens", "number", "exit 1 once a request has streamed N tokens"),
   fault("dropConnectionAfterTokens", "number", "destroy a request's socket after N tokens"),
   fault("hangBeforeFirstToken", "boolean", "never answer generation requests"),
@@ -61,6 +72,8 @@ export const FLAGS: readonly FlagSpec[] = [
   fault("slowLoadMs", "number", "extra load time"),
   fault("tokenDelayMs", "number", "fixed delay between tokens"),
   fault("ttftDelayMs", "number", "extra delay before the first token"),
+  fault("sleepLeavesMiB", "number", "a sleep leaves this much memory per GPU behind"),
+  fault("failWake", "boolean", "the next /wake_up fails (CUDA OOM) and the engine stays asleep and unusable"),
 ];
 
 /** Flags that are not options: the CLI's own behaviour. */
@@ -152,7 +165,14 @@ export function simulatorHelp(): string {
 }
 
 function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/([a-z])(\d)/g, "$1-$2");
+  // "MiB" is one unit: memoryMiB -> memory-mib, hostToGpuMiBps -> host-to-gpu-mibps.
+  return key.replace(/MiB/g, "Mib").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/([a-z])(\d)/g, "$1-$2");
+}
+
+/** vLLM's `VLLM_SERVER_DEV_MODE`: `bool(int(value))`, so "1" (any non-zero integer) is on, unset or "0" off. */
+export function serverDevModeFromEnv(raw: string | undefined): boolean {
+  const value = raw?.trim();
+  return value !== undefined && /^[+-]?\d+$/.test(value) && Number(value) !== 0;
 }
 
 function parseNumber(text: string, name: string): number {

@@ -4,6 +4,7 @@ import { modelNotFound } from "./errors";
 import type { SimMetrics } from "./metrics";
 import type { SimFaults, SimulatorOptions } from "./options";
 import type { VllmProfile } from "./profiles";
+import type { EngineSleep } from "./sleep";
 import type { AbortRecord, SimTotals } from "./state";
 
 /** What handlers see of the running simulator. */
@@ -12,6 +13,8 @@ export interface SimCore {
   /** The vLLM release whose shapes the simulator reproduces. */
   readonly profile: VllmProfile;
   readonly engine: Engine;
+  /** vLLM's sleep mode: the scheduler gate and the memory the GPUs hold. */
+  readonly sleep: EngineSleep;
   readonly metrics: SimMetrics;
   readonly totals: SimTotals;
   faults(): SimFaults;

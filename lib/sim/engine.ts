@@ -6,7 +6,7 @@ import type { FinishedReason, SimMetrics } from "./metrics";
  * feeds the metrics as runs are scheduled, produce tokens and finish.
  */
 
-export type AbortReason = "client" | "shutdown" | "dropped" | "crash";
+export type AbortReason = "client" | "shutdown" | "dropped" | "crash" | "sleep";
 
 export class Run {
   readonly arrivedAt = performance.now();

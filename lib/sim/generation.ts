@@ -23,6 +23,11 @@ export interface GenerationPlan {
   steps: number;
   /** What vLLM's engine reports in `request_success_total` (tool calls finish as "stop"). */
   finishReason: FinishReason;
+  /**
+   * Turns the planned answer into garbage of the same length (`GARBAGE_TOKEN`), in place: called when the run is
+   * scheduled on an engine whose weights were not reloaded after a level-2 sleep (sleep.ts, `answersGarbage`).
+   */
+  garble: () => void;
 }
 
 export function createRun(ctx: RequestContext, promptTokenIds: readonly number[]): Run {
@@ -51,7 +56,13 @@ export async function runGeneration(ctx: RequestContext, run: Run, plan: Generat
   };
 
   try {
+    // While the engine sleeps its scheduler is paused: the request is queued, not refused (vLLM's pause_scheduler).
+    const admitted = core.sleep.gate(run, "admit");
+    if (admitted !== true && !(await admitted)) return;
     if (!engine.tryAdmit(run) && !(await engine.waitForSlot(run))) return;
+    // Decided when the run is scheduled, not when it arrived: a request queued through a sleep and a proper wake
+    // is answered with the reloaded weights.
+    if (core.sleep.answersGarbage()) plan.garble();
     if (core.faults().hangBeforeFirstToken) {
       await run.untilAborted();
       return;
@@ -66,6 +77,11 @@ export async function runGeneration(ctx: RequestContext, run: Run, plan: Generat
     corked = true;
     sink.onFirstToken();
     for (let step = 0; step < plan.steps; step++) {
+      const stepping = core.sleep.gate(run, "step");
+      if (stepping !== true) {
+        uncork();
+        if (!(await stepping)) return;
+      }
       if (step > 0) {
         const delay = interTokenDelayMs(ctx);
         if (delay > 0) {
@@ -88,8 +104,8 @@ export async function runGeneration(ctx: RequestContext, run: Run, plan: Generat
     } else {
       core.totals.finished++;
     }
-    // SIGTERM: end the open stream cleanly (or drop a request that never got an answer).
-    if (run.abortReason === "shutdown" && !res.writableEnded) {
+    // SIGTERM, or a sleep in mode "abort": end the open stream cleanly (or drop a request that never got an answer).
+    if ((run.abortReason === "shutdown" || run.abortReason === "sleep") && !res.writableEnded) {
       if (res.headersSent) res.end();
       else res.destroy();
     }

@@ -70,6 +70,17 @@ function generateTokens(rng: () => number, count: number): string[] {
   return tokens;
 }
 
+/**
+ * What an engine whose weights hold garbage emits instead (a level-2 wake without `reload_weights`, sleep.ts):
+ * NaN logits make every sampled token id 0, which Qwen's and Llama 3's vocabularies decode as "!".
+ */
+export const GARBAGE_TOKEN = "!";
+
+/** The same number of tokens, each the garbage token: the answer's length and finish stay, its words do not. */
+export function garbledText(text: PlannedText): PlannedText {
+  return { tokens: text.tokens.map(() => GARBAGE_TOKEN), finishReason: text.finishReason, stopReason: null };
+}
+
 /** vLLM drops the stop string and everything after it; the token that contained it is kept, cut short. */
 export function applyStopStrings(tokens: string[], finishReason: FinishReason, stop: readonly string[]): PlannedText {
   const candidates = stop.filter((s) => s.length > 0);

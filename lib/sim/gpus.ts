@@ -51,7 +51,8 @@ export const SIMULATED_GPU = {
 
 export const DEFAULT_LOAD_RAMP_MS = 1_500;
 export const DEFAULT_RELEASE_DELAY_MS = 500;
-const DEFAULT_MEMORY_SHARE = 0.88;
+/** What a process holds per GPU when nothing says: like `--gpu-memory-utilization 0.88`. */
+export const DEFAULT_MEMORY_SHARE = 0.88;
 
 // Copying weights, profiling and capturing CUDA graphs keep a loading GPU lightly busy.
 const LOADING_ACTIVITY = 0.1;

@@ -22,6 +22,10 @@ const faultFields = {
   tokenDelayMs: z.number().nonnegative().nullable(),
   /** Extra delay before the first token. */
   ttftDelayMs: z.number().nonnegative(),
+  /** Memory (MiB per GPU) a sleep leaves behind on top of the normal residue: a sleep that frees too little. */
+  sleepLeavesMiB: z.int().nonnegative(),
+  /** The next `/wake_up` fails with a CUDA out-of-memory error and leaves the engine asleep and unusable. */
+  failWake: z.boolean(),
 } as const;
 
 export const SimFaults = z
@@ -34,6 +38,8 @@ export const SimFaults = z
     slowLoadMs: faultFields.slowLoadMs.default(0),
     tokenDelayMs: faultFields.tokenDelayMs.default(null),
     ttftDelayMs: faultFields.ttftDelayMs.default(0),
+    sleepLeavesMiB: faultFields.sleepLeavesMiB.default(0),
+    failWake: faultFields.failWake.default(false),
   })
   .strict();
 export type SimFaults = z.output<typeof SimFaults>;
@@ -49,6 +55,8 @@ export const SimFaultsPatch = z
     slowLoadMs: faultFields.slowLoadMs.optional(),
     tokenDelayMs: faultFields.tokenDelayMs.optional(),
     ttftDelayMs: faultFields.ttftDelayMs.optional(),
+    sleepLeavesMiB: faultFields.sleepLeavesMiB.optional(),
+    failWake: faultFields.failWake.optional(),
   })
   .strict();
 export type SimFaultsPatch = z.input<typeof SimFaultsPatch>;
@@ -90,6 +98,31 @@ export const SimulatorOptions = z
     version: z.string().min(1).optional(),
     /** The model thinks and vLLM runs with a reasoning parser: answers carry reasoning before the content. */
     reasoning: z.boolean().default(false),
+    /** vLLM's `--enable-sleep-mode`: weights and KV cache live in a pool that `/sleep` can release (sleep.ts). */
+    enableSleepMode: z.boolean().default(false),
+    /** vLLM's env `VLLM_SERVER_DEV_MODE=1`: registers `/sleep`, `/wake_up`, `/is_sleeping`, `/collective_rpc` (else they are 404). */
+    serverDevMode: z.boolean().default(false),
+    /** GPUs the engine spans (`--tensor-parallel-size`); each holds `memoryMiB`. */
+    tensorParallelSize: z.int().positive().default(1),
+    /** Memory held on each GPU once loaded (weights + KV cache + CUDA context); what the simulated GPUs show. */
+    memoryMiB: z.int().positive().default(20_000),
+    /** The model's weights in MiB, all GPUs together; default 70 % of the memory held (a 7B FP16 on one 3090). */
+    weightsMiB: z.int().positive().optional(),
+    /** Memory each GPU keeps while asleep (CUDA context, NCCL buffers); default 480 MiB at TP=1, 2450 MiB above. */
+    sleepResidueMiB: z.int().nonnegative().optional(),
+    /** Copy speed between host RAM and each GPU: the level-1 sleep (offload) and wake (reload) time per weight. */
+    hostToGpuMiBps: z.number().positive().default(6000),
+    /** Read speed of the weights from disk, shared by all GPUs: `reload_weights`, the slow part of a level-2 wake. */
+    diskMiBps: z.number().positive().default(2000),
+    /**
+     * vLLM's `--gpu-memory-utilization`. With `gpuFreeMiB` known the engine refuses to start when less than this share
+     * of `gpuTotalMiB` is free, as vLLM does (gpu-memory.ts); without it, `cache_config_info` shows 0.9.
+     */
+    gpuMemoryUtilization: z.number().gt(0).lte(1).optional(),
+    /** Each GPU's total memory (a 3090's 24 GiB by default). */
+    gpuTotalMiB: z.int().positive().default(24_576),
+    /** Free memory on the engine's GPUs at start (the least among them, others' allocations only); the spawner updates it over stdin. */
+    gpuFreeMiB: z.number().nonnegative().optional(),
     faults: SimFaults.prefault({}),
   })
   .strict()

@@ -3,11 +3,14 @@ import type { Socket } from "node:net";
 import type { RequestContext, SimCore } from "./core";
 import { Engine } from "./engine";
 import { ENGINE_DEAD_MESSAGE, renderError, SimError } from "./errors";
+import { startupRefusal } from "./gpu-memory";
 import { handleChatCompletions } from "./handlers/chat";
+import { handleCollectiveRpc } from "./handlers/collective-rpc";
 import { handleCompletions } from "./handlers/completions";
 import { handleEmbeddings } from "./handlers/embeddings";
 import { handleHealth, handleLoad, handleMetrics, handleModels, handleVersion } from "./handlers/info";
 import { handleResponses } from "./handlers/responses";
+import { handleIsSleeping, handleSleep, handleWakeUp } from "./handlers/sleep";
 import { handleDetokenize, handleTokenize } from "./handlers/tokenize";
 import { parseJsonBody, readBody, sendJson } from "./http";
 import { pickFreePort } from "./ports";
@@ -21,6 +24,7 @@ import {
 } from "./options";
 import { resolveProfile, type VllmProfile } from "./profiles";
 import { describeIssues, StreamOptions } from "./protocol";
+import { EngineSleep } from "./sleep";
 import { Ring, type AbortRecord, type RecentRequest, type SimState, type SimTotals } from "./state";
 
 /**
@@ -71,6 +75,14 @@ const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ],
 ]);
 
+/** vLLM registers these only when `VLLM_SERVER_DEV_MODE=1` (`serverDevMode`); otherwise they are 404s. */
+const DEV_MODE_ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
+  ["/sleep", { methods: ["POST"], handler: handleSleep }],
+  ["/wake_up", { methods: ["POST"], handler: handleWakeUp }],
+  ["/is_sleeping", { methods: ["GET"], handler: handleIsSleeping }],
+  ["/collective_rpc", { methods: ["POST"], handler: handleCollectiveRpc }],
+]);
+
 function simulatorOf(ctx: RequestContext): Simulator {
   if (!(ctx.core instanceof Simulator)) throw new Error("control routes need the Simulator");
   return ctx.core;
@@ -86,7 +98,7 @@ export interface SimulatorHooks {
 /** Thrown by `listen()` when the `failAtLoad` fault fires; `message` is the CUDA out-of-memory error line. */
 export class SimLoadError extends Error {
   constructor(readonly lines: string[]) {
-    super(lines.find((line) => line.includes("CUDA out of memory")) ?? lines.join("\n"));
+    super(lines.find((line) => line.includes("CUDA out of memory") || line.startsWith("ValueError")) ?? lines.join("\n"));
     this.name = "SimLoadError";
   }
 }
@@ -96,6 +108,7 @@ export class Simulator implements SimCore {
   readonly profile: VllmProfile;
   readonly metrics: SimMetrics;
   readonly engine: Engine;
+  readonly sleep: EngineSleep;
   readonly totals: SimTotals = {
     requests: 0,
     finished: 0,
@@ -115,6 +128,8 @@ export class Simulator implements SimCore {
   private cancelLoad: (() => void) | null = null;
   private closing: Promise<void> | null = null;
   private dead = false;
+  /** Free memory on the engine's GPUs as the spawner last said (gpu-memory.ts); null: unknown, never refused. */
+  private gpuFreeMiB: number | null;
 
   constructor(
     input: SimulatorOptionsInput = {},
@@ -123,8 +138,16 @@ export class Simulator implements SimCore {
     this.options = SimulatorOptions.parse(input);
     this.profile = resolveProfile(this.options.vllmVersion, this.options.version);
     this.currentFaults = this.options.faults;
+    this.gpuFreeMiB = this.options.gpuFreeMiB ?? null;
     this.metrics = new SimMetrics(this.options.servedModel, cacheConfigInfo(this.options), this.options.maxModelLen);
     this.engine = new Engine(this.options.maxNumSeqs, this.options.kvCacheTokens, this.metrics);
+    this.sleep = new EngineSleep({
+      options: this.options,
+      engine: this.engine,
+      faults: () => this.currentFaults,
+      log: (entry) => this.log(entry),
+      gpuFreeMiB: () => this.gpuFreeMiB,
+    });
     this.server = http.createServer((req, res) => void this.dispatch(req, res));
     // uvicorn's keep-alive timeout: idle client sockets are closed after 5 s.
     this.server.keepAliveTimeout = 5000;
@@ -133,6 +156,11 @@ export class Simulator implements SimCore {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
+  }
+
+  /** The spawner's latest word on the free memory of the engine's GPUs (a `gpu_free` line on stdin). */
+  setGpuFreeMiB(freeMiB: number): void {
+    this.gpuFreeMiB = freeMiB;
   }
 
   get shuttingDown(): boolean {
@@ -159,6 +187,9 @@ export class Simulator implements SimCore {
     if (this.options.port !== 0) this.boundPort = this.options.port;
     else if (loadMs > 0) this.boundPort = await pickFreePort(this.options.host);
     this.log({ event: "loading", model: this.options.root, servedModel: this.options.servedModel, loadMs });
+    // vLLM measures free memory as its worker starts, before the weights load.
+    const refusal = startupRefusal(this.gpuFreeMiB, this.options.gpuMemoryUtilization, this.options.gpuTotalMiB);
+    if (refusal) throw new SimLoadError(refusal);
     if (loadMs > 0) {
       await new Promise<void>((resolve, reject) => {
         this.cancelLoad = () => reject(new Error("simulator closed while loading"));
@@ -216,6 +247,7 @@ export class Simulator implements SimCore {
         generationTokens: this.metrics.generationTokens,
       },
       faults: this.currentFaults,
+      sleep: this.sleep.snapshot(),
       recentRequests: this.recentRequests.toArray(),
       aborts: this.aborts.toArray(),
     };
@@ -259,7 +291,7 @@ export class Simulator implements SimCore {
     const url = req.url ?? "/";
     const query = url.indexOf("?");
     const path = query === -1 ? url : url.slice(0, query);
-    const route = ROUTES.get(path);
+    const route = ROUTES.get(path) ?? (this.options.serverDevMode ? DEV_MODE_ROUTES.get(path) : undefined);
     const xRequestId = headerValue(req.headers["x-request-id"]);
     const ctx: RequestContext = { core: this, req, res, path, xRequestId, body: undefined };
     try {
@@ -369,7 +401,7 @@ function cacheConfigInfo(options: SimulatorOptions): Record<string, string> {
     calculate_kv_scales: "False",
     cpu_offload_gb: "0",
     enable_prefix_caching: "True",
-    gpu_memory_utilization: "0.9",
+    gpu_memory_utilization: String(options.gpuMemoryUtilization ?? 0.9),
     num_cpu_blocks: "None",
     num_gpu_blocks: String(Math.floor(options.kvCacheTokens / 16)),
     prefix_caching_hash_algo: "sha256",

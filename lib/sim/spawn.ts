@@ -45,6 +45,8 @@ export interface SimulatorProcess {
   exited: Promise<number | null>;
   /** The last stderr output (up to 64 KiB): log lines, and the CUDA OOM error of `failAtLoad`. */
   stderr(): string;
+  /** Writes to the child's stdin, the spawner's channel (lib/sim/gpu-memory.ts); nothing once it has exited. */
+  send(line: string): void;
 }
 
 const STDERR_KEEP = 64 * 1024;
@@ -58,18 +60,25 @@ export async function spawnSimulator(
   const root = config.projectRoot ?? findProjectRoot();
   const host = options.host ?? "127.0.0.1";
   const port = options.port && options.port !== 0 ? options.port : await pickFreePort(host);
-  const args = toSimulatorArgs({ ...options, port });
+  // The dev-mode routes are switched on as with vLLM: by the environment, not a flag.
+  const { serverDevMode, ...flagOptions } = options;
+  const args = toSimulatorArgs({ ...flagOptions, port });
   if (config.exitWithParent ?? true) args.push("--exit-with-parent");
   // stdin stays a pipe whose write end only this process holds: its closing is the child's "parent died" signal.
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "sim.ts"), ...args], {
     cwd: root,
     stdio: ["pipe", "pipe", "pipe"],
+    // Not configuration read here: the child inherits our environment, plus the variable vLLM reads for dev mode.
+    // eslint-disable-next-line no-restricted-properties
+    ...(serverDevMode !== undefined ? { env: { ...process.env, VLLM_SERVER_DEV_MODE: serverDevMode ? "1" : "0" } } : {}),
   });
   if (child.pid === undefined) {
     const error = await new Promise<Error>((resolve) => child.once("error", resolve));
     throw new Error(`could not start the simulator: ${error.message}`);
   }
   track(child);
+  // A write that races the child's exit fails with EPIPE: the child is gone, nothing to tell it.
+  child.stdin?.on("error", () => {});
 
   let stderrText = "";
   readline.createInterface({ input: child.stderr }).on("line", (line) => {
@@ -136,6 +145,9 @@ export async function spawnSimulator(
       }
     },
     stderr: () => stderrText,
+    send(line) {
+      if (exitCode === undefined && child.stdin?.writable) child.stdin.write(line);
+    },
   };
 
   if (config.waitReady ?? true) {

@@ -44,6 +44,22 @@ export const SimTotals = z.object({
 });
 export type SimTotals = z.output<typeof SimTotals>;
 
+/** `/_sim/state.sleep`: the engine's sleep state (sleep.ts). */
+export const SleepSnapshot = z.object({
+  phase: z.enum(["awake", "paused", "falling_asleep", "asleep", "waking", "failed"]),
+  isSleeping: z.boolean(),
+  level: z.union([z.literal(0), z.literal(1), z.literal(2)]).nullable(),
+  sleepingTags: z.array(z.enum(["weights", "kv_cache"])),
+  /** False from a level-2 sleep until `reload_weights`: mapped weights without content answer garbage. */
+  weightsLoaded: z.boolean(),
+  /** What each of the engine's GPUs holds now: what the simulated GPUs show. */
+  memoryPerGpuMiB: z.number(),
+  tensorParallelSize: z.number(),
+  enableSleepMode: z.boolean(),
+});
+
+export type SleepSnapshot = z.output<typeof SleepSnapshot>;
+
 export const SimState = z.object({
   model: z.string(),
   kind: z.enum(["chat", "embedding"]),
@@ -52,6 +68,7 @@ export const SimState = z.object({
   waiting: z.number(),
   totals: SimTotals,
   faults: SimFaults,
+  sleep: SleepSnapshot,
   recentRequests: z.array(RecentRequest),
   aborts: z.array(AbortRecord),
 });

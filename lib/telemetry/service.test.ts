@@ -190,6 +190,9 @@ describe("telemetry service: simulated GPUs", () => {
     expect(h.service.gpuMemoryUsedMiB(0)).toBeLessThan(100);
     expect(h.service.gpuMemoryUsedMiB(1)).toBeLessThan(100);
     expect(h.service.gpuMemoryUsedMiB(5)).toBeNull();
+    // The total the lab's memory check divides by (lib/lab/gpu-memory-need.ts): the simulated 3090's 24 GiB.
+    expect(h.service.gpuMemoryTotalMiB(0)).toBe(24_576);
+    expect(h.service.gpuMemoryTotalMiB(5)).toBeNull();
   });
 
   test("a failing simulatedLoads() keeps the last loads instead of releasing memory", async () => {

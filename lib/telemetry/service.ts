@@ -76,6 +76,8 @@ export interface TelemetryService {
   gpuHistory(index: number, sinceMs: number): GpuSample[];
   /** Memory used on a GPU now; `null` when there is no recent reading (telemetry off, down or stale). */
   gpuMemoryUsedMiB(index: number): number | null;
+  /** The GPU's total memory as its latest recent reading reports it; `null` as for the memory used. */
+  gpuMemoryTotalMiB(index: number): number | null;
   /** The last scrape of a backend with its rates, however old (see `at`); `null` before the first. */
   latestBackend(id: string): BackendTelemetry | null;
   backendHistory(id: string, sinceMs: number): BackendTelemetry[];
@@ -350,6 +352,8 @@ export function createTelemetryService(options: TelemetryServiceOptions): Teleme
     gpuHistory: (index, sinceMs) => gpuBuffers.get(index)?.since(sinceMs) ?? [],
 
     gpuMemoryUsedMiB: (index) => freshGpu(index)?.memoryUsedMiB ?? null,
+
+    gpuMemoryTotalMiB: (index) => freshGpu(index)?.memoryTotalMiB ?? null,
 
     latestBackend: (id) => backendBuffers.get(id)?.latest() ?? null,
 

@@ -12,6 +12,7 @@ import {
   INTERRUPTED_BY_RESTART,
   listModeSwitches,
   type ListModeSwitchesParams,
+  getLastModeSwitchEndedAt,
   markInterruptedModeSwitches,
   type ModeSwitchWithSteps,
   ModeSwitchNotFoundError,
@@ -85,14 +86,14 @@ describe("a lab operation's lifecycle", () => {
     expect(await getModeSwitch(created.id, prisma)).toEqual(finished);
   });
 
-  test("a restart names its backend; steps come back in position order, not recording order", async () => {
-    const restart = await createModeSwitch({ kind: "restart", backendId: "qwen-14b", requestedBy: "watchdog" }, prisma);
+  test("a restart names its backend and why; steps come back in position order, not recording order", async () => {
+    const restart = await createModeSwitch({ kind: "restart", backendId: "qwen-14b", requestedBy: "watchdog", reason: "container exited with code 137" }, prisma);
     for (const [position, name] of [[2, "wait_ready"], [0, "drain"], [1, "start_containers"]] as const) {
       await recordSucceededStep(restart.id, position, name);
     }
     await finishModeSwitch(restart.id, "succeeded", undefined, prisma);
     const read = await getModeSwitch(restart.id, prisma);
-    expect(read).toMatchObject({ kind: "restart", backendId: "qwen-14b", requestedBy: "watchdog" });
+    expect(read).toMatchObject({ kind: "restart", backendId: "qwen-14b", requestedBy: "watchdog", reason: "container exited with code 137" });
     expect(read?.status).toBe("succeeded");
     expect(read?.steps.map((step) => step.name)).toEqual(["drain", "start_containers", "wait_ready"]);
   });
@@ -114,6 +115,22 @@ describe("a lab operation's lifecycle", () => {
     await startModeSwitchStep(created.id, 0, "drain", null, prisma);
     await prisma.modeSwitch.delete({ where: { id: created.id } });
     expect(await prisma.modeSwitchStep.count()).toBe(0);
+  });
+});
+
+describe("getLastModeSwitchEndedAt", () => {
+  test("the newest end of a mode switch, whatever its outcome; restarts, running and interrupted switches do not count", async () => {
+    expect(await getLastModeSwitchEndedAt(prisma)).toBeNull();
+    const failed = await createModeSwitch({ kind: "mode_switch", toMode: "deep", requestedBy: "on_demand" }, prisma);
+    const failedEnd = (await finishModeSwitch(failed.id, "rolled_back", "the 32B did not load", prisma)).finishedAt;
+    await sleep(5);
+    const restart = await createModeSwitch({ kind: "restart", backendId: "qwen-7b", requestedBy: "watchdog" }, prisma);
+    await finishModeSwitch(restart.id, "succeeded", null, prisma);
+    await createModeSwitch({ kind: "mode_switch", toMode: "standard", requestedBy: "api" }, prisma);
+    expect(await getLastModeSwitchEndedAt(prisma)).toEqual(failedEnd);
+    // The one still running is cut by a restart of Switchyard: it never ended.
+    await markInterruptedModeSwitches(prisma);
+    expect(await getLastModeSwitchEndedAt(prisma)).toEqual(failedEnd);
   });
 });
 

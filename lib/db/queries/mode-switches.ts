@@ -28,7 +28,7 @@ export type ModeSwitchStepName =
   | "rollback"
   | (string & {});
 
-export type ModeSwitchRequester = "api" | "console" | "watchdog" | "startup" | (string & {});
+export type ModeSwitchRequester = "api" | "console" | "watchdog" | "startup" | "on_demand" | "idle_return" | (string & {});
 
 export type ModeSwitchWithSteps = ModeSwitch & { steps: ModeSwitchStep[] };
 
@@ -58,6 +58,10 @@ export type CreateModeSwitchInput = {
   toMode?: string | null;
   /** The backend restarted (kind "restart"). */
   backendId?: string | null;
+  /** Why it was started (the watchdog gives its reason). */
+  reason?: string | null;
+  /** What started an automatic operation (on-demand: the request; idle return: the idle time). */
+  trigger?: string | null;
   /** Defaults to now. */
   startedAt?: Date;
 };
@@ -75,6 +79,8 @@ export async function createModeSwitch(
       fromMode: input.fromMode ?? null,
       toMode: input.toMode ?? null,
       backendId: input.backendId ?? null,
+      reason: input.reason ?? null,
+      trigger: input.trigger ?? null,
       status: "running",
       startedAt: input.startedAt ?? new Date(),
     },
@@ -137,6 +143,19 @@ export async function finishModeSwitch(
   });
 }
 
+/**
+ * When the last mode switch ended (whatever its outcome or requester), or null: the on-demand thrash guard's memory
+ * across restarts of Switchyard (lib/lab/on-demand.ts). Interrupted switches never ended and do not count.
+ */
+export async function getLastModeSwitchEndedAt(prisma: PrismaClient): Promise<Date | null> {
+  const last = await prisma.modeSwitch.findFirst({
+    where: { kind: "mode_switch", finishedAt: { not: null } },
+    orderBy: { finishedAt: "desc" },
+    select: { finishedAt: true },
+  });
+  return last?.finishedAt ?? null;
+}
+
 export async function getModeSwitch(id: string, prisma: PrismaClient): Promise<ModeSwitchWithSteps | null> {
   return prisma.modeSwitch.findUnique({ where: { id }, include: withOrderedSteps });
 }
@@ -144,6 +163,10 @@ export async function getModeSwitch(id: string, prisma: PrismaClient): Promise<M
 export type ListModeSwitchesParams = {
   kind?: ModeSwitchKind;
   backendId?: string;
+  /** Only operations still running at or after this instant: finished then or later, or not finished. */
+  activeSince?: Date;
+  /** Only operations started strictly before this instant. */
+  startedBefore?: Date;
   limit?: number;
   /** The nextCursor of the previous page; omit for the newest operations. */
   cursor?: string | null;
@@ -157,6 +180,8 @@ export async function listModeSwitches(
   const where: Prisma.ModeSwitchWhereInput[] = [];
   if (params.kind !== undefined) where.push({ kind: params.kind });
   if (params.backendId !== undefined) where.push({ backendId: params.backendId });
+  if (params.activeSince !== undefined) where.push({ OR: [{ finishedAt: null }, { finishedAt: { gte: params.activeSince } }] });
+  if (params.startedBefore !== undefined) where.push({ startedAt: { lt: params.startedBefore } });
   const keys = { at: "startedAt", idType: "string", cursor: params.cursor, limit: params.limit, maxLimit: MAX_MODE_SWITCH_PAGE_SIZE } as const;
   return keysetPage(keys, where, (query) => prisma.modeSwitch.findMany({ ...query, include: withOrderedSteps }));
 }
@@ -194,4 +219,15 @@ export async function markInterruptedModeSwitches(prisma: PrismaClient): Promise
       include: withOrderedSteps,
     });
   });
+}
+
+/** How many restarts each backend has had, as recorded (ended or running; retention may have removed old ones). */
+export async function countRestartsByBackend(prisma: PrismaClient): Promise<Map<string, number>> {
+  const groups = await prisma.modeSwitch.groupBy({ by: ["backendId"], where: { kind: "restart", backendId: { not: null } }, _count: { _all: true } });
+  return new Map(groups.map((group) => [group.backendId ?? "", group._count._all]));
+}
+
+/** Operations started at or after `since` (without their steps), newest first, at most `limit`. */
+export async function listModeSwitchesStartedSince(since: Date, limit: number, prisma: PrismaClient): Promise<ModeSwitch[]> {
+  return prisma.modeSwitch.findMany({ where: { startedAt: { gte: since } }, orderBy: [{ startedAt: "desc" }, { id: "desc" }], take: limit });
 }

@@ -1,4 +1,4 @@
-import { answerSteps, planAnswer, stepText, type AnswerPlan, type AnswerStep } from "../answer-plan";
+import { answerSteps, garbledAnswer, planAnswer, stepText, type AnswerPlan, type AnswerStep } from "../answer-plan";
 import { renderChatPrompt } from "../chat-template";
 import { completionId, nowSeconds, resolveModel, type RequestContext } from "../core";
 import { SimError } from "../errors";
@@ -100,6 +100,13 @@ export async function handleChatCompletions(ctx: RequestContext): Promise<void> 
       steps: Math.max(0, ...choices.map((c) => c.steps.length)),
       // The engine counts a tool call as an ordinary "stop".
       finishReason: first?.finishReason === "length" ? "length" : "stop",
+      garble: () => {
+        for (const choice of choices) {
+          choice.plan = garbledAnswer(choice.plan);
+          choice.steps = answerSteps(choice.plan);
+          choice.stepTexts = choice.steps.map((s) => stepText(s, ""));
+        }
+      },
     },
     sink,
   );

@@ -1,7 +1,7 @@
 import { completionId, nowSeconds, resolveModel, type RequestContext } from "../core";
 import { SimError } from "../errors";
 import { createRun, runGeneration, type GenerationSink } from "../generation";
-import { planText, type PlannedText } from "../generator";
+import { garbledText, planText, type PlannedText } from "../generator";
 import { beginEventStream, DONE_EVENT, sendJson, writeData } from "../http";
 import { CompletionRequest, parseRequest } from "../protocol";
 import { completionLogprobs } from "../logprobs";
@@ -75,7 +75,11 @@ export async function handleCompletions(ctx: RequestContext): Promise<void> {
   await runGeneration(
     ctx,
     createRun(ctx, promptIds),
-    { steps: Math.max(0, ...choices.map((c) => c.tokens.length)), finishReason: choices[0]?.finishReason ?? "stop" },
+    {
+      steps: Math.max(0, ...choices.map((c) => c.tokens.length)),
+      finishReason: choices[0]?.finishReason ?? "stop",
+      garble: () => choices.splice(0, choices.length, ...choices.map(garbledText)),
+    },
     sink,
   );
 }

@@ -1,7 +1,7 @@
 import { completionId, nowSeconds, resolveModel, type RequestContext } from "../core";
 import { SimError } from "../errors";
 import { createRun, runGeneration } from "../generation";
-import { embeddingFor } from "../generator";
+import { embeddingFor, GARBAGE_TOKEN } from "../generator";
 import { sendJson } from "../http";
 import { EmbeddingRequest, parseRequest } from "../protocol";
 import { usage } from "../sampling";
@@ -31,7 +31,12 @@ export async function handleEmbeddings(ctx: RequestContext): Promise<void> {
     }
   }
   const promptIds = inputs.flatMap((input) => input.ids);
-  await runGeneration(ctx, createRun(ctx, promptIds), { steps: 0, finishReason: "stop" }, {
+  // Garbage weights (a level-2 wake without reload_weights) embed every input as the same vector.
+  let garbled = false;
+  const garble = () => {
+    garbled = true;
+  };
+  await runGeneration(ctx, createRun(ctx, promptIds), { steps: 0, finishReason: "stop", garble }, {
     onFirstToken() {},
     onStep: () => 0,
     onFinish() {
@@ -43,7 +48,7 @@ export async function handleEmbeddings(ctx: RequestContext): Promise<void> {
         data: inputs.map((input, index) => ({
           index,
           object: "embedding",
-          embedding: encode(embeddingFor(input.key, dim), request.encoding_format ?? "float"),
+          embedding: encode(embeddingFor(garbled ? GARBAGE_TOKEN : input.key, dim), request.encoding_format ?? "float"),
         })),
         usage: { ...usage(promptIds.length, 0), prompt_tokens_details: null },
       };

@@ -1,4 +1,4 @@
-import { answerSteps, planAnswer, type AnswerPlan, type AnswerStep } from "../answer-plan";
+import { answerSteps, garbledAnswer, planAnswer, type AnswerPlan, type AnswerStep } from "../answer-plan";
 import { contentText, renderChatPrompt, type TemplateMessage, type TemplateTool } from "../chat-template";
 import { completionId, nowSeconds, resolveModel, type RequestContext } from "../core";
 import { SimError } from "../errors";
@@ -55,7 +55,15 @@ export async function handleResponses(ctx: RequestContext): Promise<void> {
   await runGeneration(
     ctx,
     createRun(ctx, ids),
-    { steps: response.steps.length, finishReason: plan.finishReason === "length" ? "length" : "stop" },
+    {
+      steps: response.steps.length,
+      finishReason: plan.finishReason === "length" ? "length" : "stop",
+      garble: () => {
+        response.plan = garbledAnswer(response.plan);
+        response.steps = answerSteps(response.plan);
+        response.itemId = `msg_${hexId(id)}`;
+      },
+    },
     sink,
   );
 }

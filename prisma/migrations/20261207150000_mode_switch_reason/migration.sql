@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ModeSwitch" ADD COLUMN "reason" TEXT;
