@@ -7,6 +7,8 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: "Switchyard",
   description: "Gateway and console of the GPU inference lab",
+  // public/favicon.svg, and public/favicon.ico for browsers that ask for /favicon.ico whatever the page says.
+  icons: { icon: [{ url: "/favicon.svg", type: "image/svg+xml" }, { url: "/favicon.ico", sizes: "16x16 32x32" }] },
 };
 
 export const viewport: Viewport = {

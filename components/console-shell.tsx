@@ -10,6 +10,7 @@ import { useAdminSessionQuery } from "./hooks/queries/use-admin-session-query";
 import { useStatusQuery } from "./hooks/queries/use-status-query";
 import { queryKeys } from "./hooks/query-keys";
 import { LiveEventsProvider, useLiveConnection } from "./live/live-events-provider";
+import { runningOperationNote } from "./operations/operation-view";
 import { SignInGate } from "./sign-in-gate";
 import { ThemeToggle } from "./theme/theme-toggle";
 
@@ -18,9 +19,13 @@ const sections = [
   { href: "/gpus", label: "GPUs" },
   { href: "/routing", label: "Routing" },
   { href: "/requests", label: "Requests" },
+  { href: "/usage", label: "Usage" },
+  { href: "/playground", label: "Playground" },
   { href: "/backends", label: "Backends" },
   { href: "/modes", label: "Modes" },
   { href: "/keys", label: "Keys" },
+  { href: "/alerts", label: "Alerts" },
+  { href: "/audit", label: "Audit" },
 ];
 
 /** The console frame: the react-query client and the one live event stream every page shares, and navigation. */
@@ -66,7 +71,7 @@ function Navigation() {
       <ul className="nav-links">
         {sections.map((section) => (
           <li key={section.href}>
-            <Link href={section.href} aria-current={pathname === section.href ? "page" : undefined}>
+            <Link href={section.href} aria-current={isCurrentSection(pathname, section.href) ? "page" : undefined}>
               {section.label}
             </Link>
           </li>
@@ -79,6 +84,11 @@ function Navigation() {
       </div>
     </nav>
   );
+}
+
+/** A section is current on its own page and on the pages under it (/requests/<id> is the Requests section). */
+function isCurrentSection(pathname: string, href: string): boolean {
+  return pathname === href || (href !== "/" && pathname.startsWith(`${href}/`));
 }
 
 /** Mode and live-connection state, visible from every page. */
@@ -95,7 +105,7 @@ function LabSummary() {
       {status ? (
         <span className="muted">
           mode <strong data-testid="nav-mode">{status.mode}</strong>
-          {status.operation ? " · switching…" : ""}
+          {status.operation ? ` · ${runningOperationNote(status.operation)}` : ""}
         </span>
       ) : null}
     </div>

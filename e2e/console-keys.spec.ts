@@ -93,6 +93,7 @@ test("a key created from the Keys page is shown once, works, and is revoked from
   await expect(confirm).toBeHidden();
   await expect(row.getByTestId(`key-status-${created.id}`)).toHaveText("revoked");
   await expect(row.getByRole("button", { name: /^Revoke / })).toHaveCount(0);
+  await expect(page.getByTestId("key-saved")).toHaveText(`Revoked ${name} (${created.prefix}…).`);
 
   // What the gateway goes by: with `auth: keys` a revoked key gets 401 from the next request on.
   const revoked = await keyNamed(request, name);
@@ -104,7 +105,7 @@ test("a key created from the Keys page is shown once, works, and is revoked from
   const logId = logIdOf(chat);
   await loggedRequest(request, logId);
   await page.goto("/requests");
-  await page.getByRole("button", { name: `Show request ${logId}` }).click({ timeout: 15_000 });
+  await page.getByRole("link", { name: `Show request ${logId}` }).click({ timeout: 15_000 });
   const detail = page.getByRole("complementary", { name: "Request detail" });
   await expect(detail.getByTestId("request-detail-request-body")).toHaveText("Request body: not captured");
   await expect(detail.getByTestId("request-detail-response-body")).toHaveText("Response body: not captured");
@@ -118,4 +119,70 @@ test("a refused key shows the server's message in the form", async ({ page }) =>
   await form.getByRole("button", { name: "Create key" }).click();
   await expect(form.getByTestId("create-key-error")).toContainText("neither a duration");
   await expect(page.getByRole("dialog")).toHaveCount(0);
+});
+
+test("a key's limit edited from the Keys page: prefilled form, errors beside their field, a confirmation, and the Audit page lists it", async ({ page, request }, testInfo) => {
+  const name = `e2e edited ${Date.now()}`;
+  const created = await request.post("/api/keys", { data: { name, requestsPerMinute: 60, allowedModels: ["fast"] }, headers: { "x-switchyard-client": "console" } });
+  expect(created.status()).toBe(201);
+  const { apiKey } = ((await created.json()) as { data: { apiKey: KeyRow } }).data;
+
+  await page.goto("/keys");
+  const row = page.getByTestId(`key-row-${apiKey.id}`);
+  await expect(row.getByTestId(`key-rpm-${apiKey.id}`)).toHaveText("60");
+  const editButton = row.getByRole("button", { name: `Edit ${name} (${apiKey.prefix})` });
+
+  // The table is wider than a laptop's page: its actions stay in sight at its right edge, not scrolled out of it.
+  const tableBox = await page.getByTestId("keys-table").locator("xpath=..").boundingBox();
+  for (const button of [editButton, row.getByRole("button", { name: `Revoke ${name} (${apiKey.prefix})` })]) {
+    const box = await button.boundingBox();
+    expect(box!.x + box!.width, "the button's right edge is inside the table's visible part").toBeLessThanOrEqual(tableBox!.x + tableBox!.width);
+  }
+
+  // Prefilled with the key's settings; Escape closes without saving.
+  await editButton.click();
+  const dialog = page.getByRole("dialog", { name: `Edit ${name}` });
+  await expect(dialog).toBeVisible();
+  // Focus moves into the dialog, and goes back to the Edit button when it closes.
+  await expect(dialog.getByLabel("Name", { exact: true })).toBeFocused();
+  await expect(dialog.getByLabel("Name", { exact: true })).toHaveValue(name);
+  await expect(dialog.getByLabel("Requests/min")).toHaveValue("60");
+  await expect(dialog.getByRole("checkbox", { name: "fast", exact: true })).toBeChecked();
+  await expect(dialog.getByLabel("Expires in")).toHaveValue("");
+  await dialog.getByLabel("Requests/min").fill("1");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(editButton).toBeFocused();
+  await expect(row.getByTestId(`key-rpm-${apiKey.id}`)).toHaveText("60");
+
+  // The server's refusal is shown beside the field it names.
+  await editButton.click();
+  await expect(dialog.getByLabel("Requests/min")).toHaveValue("60");
+  await dialog.getByLabel("Expires in").fill("next tuesday");
+  await dialog.getByRole("button", { name: "Save changes" }).click();
+  await expect(dialog.getByLabel("Expires in")).toHaveAttribute("aria-invalid", "true");
+  await expect(dialog.getByRole("alert")).toContainText("neither a duration");
+  await dialog.screenshot({ path: testInfo.outputPath("key-edit-dialog.png") });
+
+  // Saved: the confirmation, the new value in the list, the same key.
+  await dialog.getByLabel("Expires in").fill("");
+  await dialog.getByLabel("Requests/min").fill("5");
+  await dialog.getByRole("button", { name: "Save changes" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("key-saved")).toHaveText(`Saved ${name}: requests/min 5.`);
+  await expect(row.getByTestId(`key-rpm-${apiKey.id}`)).toHaveText("5");
+  const edited = await keyNamed(request, name);
+  expect(edited).toMatchObject({ id: apiKey.id, prefix: apiKey.prefix, status: "active" });
+  await page.screenshot({ path: testInfo.outputPath("key-edited.png"), fullPage: true });
+
+  // The audit trail: one entry, with only the changed field before and after, made from the console.
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Audit" }).click();
+  await expect(page).toHaveURL(/\/audit$/);
+  const entry = page.getByTestId("audit-list").locator("li", { hasText: `key ${name} (${apiKey.prefix}…) updated: requestsPerMinute 60 → 5` });
+  await expect(entry).toHaveCount(1, { timeout: 10_000 });
+  await expect(entry.getByTestId("audit-actor")).toContainText("from the console");
+  await entry.getByText("Before and after").click();
+  await expect(entry.getByTestId("audit-before")).toHaveText(JSON.stringify({ requestsPerMinute: 60 }, null, 2));
+  await expect(entry.getByTestId("audit-after")).toHaveText(JSON.stringify({ requestsPerMinute: 5 }, null, 2));
+  await page.screenshot({ path: testInfo.outputPath("key-edit-audit.png"), fullPage: true });
 });

@@ -24,10 +24,14 @@ test("a chat request made through the API appears in the Requests page and its d
   await expect(row).toBeVisible({ timeout: 15_000 });
   await expect(row).toContainText("fast");
   await expect(row).toContainText("qwen-7b");
-  await row.getByRole("button", { name: `Show request ${logId}` }).click();
+  const rowLink = row.getByRole("link", { name: `Show request ${logId}` });
+  await expect(rowLink).toHaveAttribute("href", `/requests/${logId}`);
+  await rowLink.click();
 
   const detail = page.getByRole("complementary", { name: "Request detail" });
   await expect(detail).toBeVisible();
+  // The selected request is in the URL.
+  await expect(page).toHaveURL(new RegExp(`[?&]request=${logId}(&|$)`));
   await expect(detail.getByTestId("request-detail-id")).toHaveText(String(logId));
   // The client's own x-request-id is kept on the row and shown with it.
   await expect(detail).toContainText(id);
@@ -38,9 +42,26 @@ test("a chat request made through the API appears in the Requests page and its d
   await page.screenshot({ path: testInfo.outputPath("requests-detail.png"), fullPage: true });
   await detail.getByRole("button", { name: "Close the request detail" }).click();
   await expect(detail).toHaveCount(0);
+  await expect(page).not.toHaveURL(/[?&]request=/);
+
+  // Back reopens it (the selection is history); Escape closes it and returns focus to its row.
+  await page.goBack();
+  await expect(detail.getByTestId("request-detail-id")).toHaveText(String(logId));
+  await detail.getByRole("button", { name: "Close the request detail" }).focus();
+  await page.keyboard.press("Escape");
+  await expect(detail).toHaveCount(0);
+  await expect(rowLink).toBeFocused();
+  await expect(page).not.toHaveURL(/[?&]request=/);
+
+  // A shared link opens the same view; the request also has a page of its own.
+  await page.goto(`/requests?request=${logId}`);
+  await expect(detail.getByTestId("request-detail-id")).toHaveText(String(logId));
+  await page.goto(`/requests/${logId}`);
+  await expect(page.getByTestId("request-detail-id")).toHaveText(String(logId));
+  await expect(page.getByTestId("request-detail-outcome")).toHaveText("served");
 });
 
-test("filtering the requests narrows the table, new requests arrive live, and the export follows the filters", async ({ page, request }) => {
+test("filtering the requests narrows the table, new requests arrive live, and the export follows the filters", async ({ page, request }, testInfo) => {
   const stamp = Date.now();
   const fastId = `e2e-filter-fast-${stamp}`;
   const reasoningId = `e2e-filter-reasoning-${stamp}`;
@@ -67,6 +88,13 @@ test("filtering the requests narrows the table, new requests arrive live, and th
   expect(modelCells.length).toBeLessThan(unfiltered);
   for (const cell of modelCells) expect(cell).toMatch(/^reasoning/);
 
+  // The applied filters are in the URL: a reload (or a shared link) shows the same filtered view.
+  await expect(page).toHaveURL(/[?&]model=reasoning(&|$)/);
+  await page.reload();
+  await expect(filters.getByLabel("Model")).toHaveValue("reasoning");
+  await expect(page.getByTestId(`request-row-${reasoningRow}`)).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByTestId(`request-row-${fastRow}`)).toHaveCount(0);
+
   // Status and outcome: only the unknown model's 404.
   await filters.getByLabel("Model").fill("");
   await filters.getByLabel("Status").fill("404");
@@ -74,6 +102,16 @@ test("filtering the requests narrows the table, new requests arrive live, and th
   await filters.getByRole("button", { name: "Apply filters" }).click();
   await expect(page.getByTestId(`request-row-${unknownRow}`)).toBeVisible();
   await expect(page.getByTestId(`request-row-${reasoningRow}`)).toHaveCount(0);
+  await expect(page).toHaveURL(/status=404/);
+  await expect(page).toHaveURL(/outcome=bad_request/);
+  await page.screenshot({ path: testInfo.outputPath("requests-filtered.png"), fullPage: true });
+  // Back steps to the previous filters.
+  await page.goBack();
+  await expect(filters.getByLabel("Model")).toHaveValue("reasoning");
+  await expect(filters.getByLabel("Status")).toHaveValue("");
+  await page.goForward();
+  await expect(filters.getByLabel("Status")).toHaveValue("404");
+  await expect(filters.getByLabel("bad request")).toBeChecked();
   const exportHref = await page.getByTestId("export-csv").getAttribute("href");
   expect(exportHref).toContain("status=404");
   expect(exportHref).toContain("outcome=bad_request");

@@ -1,7 +1,8 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import { simulatorPort } from "../playwright.config";
 
 // API-level end-to-end checks against the built app (real Next.js routing, real simulator processes).
-const simulatorOf = { "qwen-7b": "http://127.0.0.1:28001" } as const;
+const simulatorOf = { "qwen-7b": `http://127.0.0.1:${simulatorPort(1)}` } as const;
 const hello = [{ role: "user", content: "Hello from the end-to-end suite" }];
 
 test("the lab comes up on the simulated backends and serves fast, reasoning and auto", async ({ request }) => {

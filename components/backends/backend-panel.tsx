@@ -6,7 +6,7 @@ import { useWatchdogMutation } from "@/components/hooks/mutations/use-watchdog-m
 import { useLabEventsQuery } from "@/components/hooks/queries/use-lab-events-query";
 import type { BackendStatus, LabStatus } from "@/components/hooks/api-types";
 import { OperationProgress } from "@/components/operations/operation-progress";
-import { SimulatedBadge, StateBadge } from "@/components/ui/badges";
+import { BackendStateBadge, SimulatedBadge } from "@/components/ui/badges";
 import { simulationOf } from "@/components/ui/simulation";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { formatDateTime, formatDuration, formatFraction, formatNumber, formatTime, formatTokensPerSecond, MISSING } from "@/components/ui/format";
@@ -36,7 +36,7 @@ export function BackendPanel({ backend, status }: { backend: BackendStatus; stat
       <div className="card-header">
         <h2 id={`backend-${backend.id}-heading`} style={{ margin: 0 }}>
           {backend.id}{" "}
-          <StateBadge state={backend.inCurrentMode || backend.state !== "stopped" ? backend.state : "not in this mode"} testId={`backend-${backend.id}-state`} />
+          <BackendStateBadge backend={backend} testId={`backend-${backend.id}-state`} />
           {simulationOf(status).engines ? <SimulatedBadge what={`${backend.id}'s container and engine metrics`} testId={`backend-${backend.id}-simulated`} /> : null}
         </h2>
         <div className="toolbar">
@@ -70,8 +70,11 @@ export function BackendPanel({ backend, status }: { backend: BackendStatus; stat
           <dd className={container?.oomKilled ? "severity-error" : undefined}>{container ? (container.oomKilled ? "yes" : "no") : MISSING}</dd>
         </div>
         <div>
-          <dt>Restarts</dt>
-          <dd data-testid={`backend-${backend.id}-restart-count`}>{container ? formatNumber(container.restartCount) : MISSING}</dd>
+          <dt title="Restarts Switchyard recorded (console, API, watchdog); a mode switch's stop and start is not one">Restarts</dt>
+          <dd data-testid={`backend-${backend.id}-restart-count`}>
+            {formatNumber(backend.restarts)}
+            {container && container.restartCount > 0 ? ` (+${formatNumber(container.restartCount)} by the container engine)` : ""}
+          </dd>
         </div>
         <div>
           <dt>Started</dt>

@@ -10,13 +10,15 @@ export class ApiRequestError extends Error {
     readonly status: number,
     /** The envelope's error code (`bad_request`, `conflict`, ...), when the server sent one. */
     readonly code: string | null,
+    /** The invalid fields (dotted paths) of a 400, for forms that show each error beside its field. */
+    readonly issues: { path: string; message: string }[] = [],
   ) {
     super(message);
     this.name = "ApiRequestError";
   }
 }
 
-type Envelope<T> = { data?: T; error?: { code?: string; message?: string } };
+type Envelope<T> = { data?: T; error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } };
 
 async function request<T>(path: string, init: RequestInit): Promise<T> {
   let response: Response;
@@ -27,7 +29,7 @@ async function request<T>(path: string, init: RequestInit): Promise<T> {
   }
   const body = (await response.json().catch(() => null)) as Envelope<T> | null;
   if (!response.ok || !body || body.data === undefined) {
-    throw new ApiRequestError(body?.error?.message ?? `${init.method ?? "GET"} ${path} answered ${response.status}`, response.status, body?.error?.code ?? null);
+    throw new ApiRequestError(body?.error?.message ?? `${init.method ?? "GET"} ${path} answered ${response.status}`, response.status, body?.error?.code ?? null, body?.error?.issues ?? []);
   }
   return body.data;
 }
@@ -38,7 +40,7 @@ export function fetchApi<T>(path: string, signal?: AbortSignal): Promise<T> {
 }
 
 /** A mutating admin request; the header tells the server (and its records) that the console asked. */
-export function sendApi<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+export function sendApi<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
   return request<T>(path, {
     method,
     headers: { accept: "application/json", "x-switchyard-client": "console", ...(body === undefined ? {} : { "content-type": "application/json" }) },

@@ -3,19 +3,28 @@
  * at build), which exports each database row's JSON shape (`…Json`: dates as ISO strings), so components never
  * restate a row and never import lib/db.
  */
+import type { AlertDeliveryJson, AlertsView, AlertTestResult, WebhookView } from "@/lib/api/alerts";
+import type { AuditEntryJson } from "@/lib/api/audit";
 import type { BackendHistoryPoint, GpuHistoryResponse, HistoryRange } from "@/lib/api/history";
-import type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey } from "@/lib/api/keys";
+import type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey, UpdateApiKeyBody } from "@/lib/api/keys";
 import type { LabEventJson, ModeSwitchJson, ModeSwitchStepJson } from "@/lib/api/lab";
 import type { RequestDetailJson, RequestLogJson, RequestLogPageJson, UsageReportJson } from "@/lib/api/requests";
-import type { RoutingView } from "@/lib/api/routing";
+import type { PlaygroundChatBody, PlaygroundModel, PlaygroundModelsView } from "@/lib/api/playground";
+import type { ConfigChangeView, ConfigPreview, RoutingView, SavedRoutingView } from "@/lib/api/routing";
 import type { BackendState, BackendStatus, LabStatus } from "@/lib/api/status";
+import type { HealthVerdict, VerdictProblem } from "@/lib/api/verdict";
 import type { LabEventMap } from "@/lib/events/bus";
 import type { OperationView } from "@/lib/lab/controller";
+import type { RunningOperationEstimate } from "@/lib/lab/estimates";
 import type { RequestLogOutcome } from "@/lib/request-log/record";
 import type { GpuSample } from "@/lib/telemetry/types";
 
 export type { BackendHistoryPoint, BackendState, BackendStatus, GpuHistoryResponse, GpuSample, HistoryRange, LabEventMap, LabStatus, OperationView, RoutingView };
-export type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey, LabEventJson, ModeSwitchJson, ModeSwitchStepJson, RequestDetailJson, RequestLogJson, RequestLogPageJson, UsageReportJson };
+export type { ApiKeyListView, ApiKeyView, CreateApiKeyBody, CreatedApiKey, UpdateApiKeyBody, LabEventJson, ModeSwitchJson, ModeSwitchStepJson, RequestDetailJson, RequestLogJson, RequestLogPageJson, UsageReportJson };
+
+export type { PlaygroundChatBody, PlaygroundModel, PlaygroundModelsView };
+export type { AlertDeliveryJson, AlertsView, AlertTestResult, WebhookView };
+export type { HealthVerdict, VerdictProblem };
 
 export type GpuHistoryPoint = GpuHistoryResponse["gpus"][number]["points"][number];
 
@@ -49,6 +58,10 @@ export type LabEventRow = LabEventJson;
 
 export type OperationKind = ModeSwitchJson["kind"];
 
+/** `/api/status`'s `operationEstimate`: what the running operation usually takes, whole and per step, and where it stands. */
+export type { RunningOperationEstimate };
+export type OperationExpectation = RunningOperationEstimate["expectation"];
+
 export type ActivateModeResult = { status: "already_active" } | { status: "started"; operationId: string };
 export type RestartBackendResult = { status: "started"; operationId: string };
 
@@ -77,3 +90,12 @@ export interface LabEventFilters {
 }
 
 export type { AdminSessionView } from "@/lib/api/auth";
+export type { AuditEntryJson, ConfigChangeView, ConfigPreview, SavedRoutingView };
+export type { ApiFieldIssue } from "@/lib/api/envelope";
+export type { DiffLine } from "@/lib/config/text-diff";
+
+/** The filters GET /api/audit accepts. */
+export interface AuditFilters {
+  kind?: AuditEntryJson["kind"];
+  target?: string;
+}

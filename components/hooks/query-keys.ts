@@ -1,4 +1,4 @@
-import type { HistoryRange, LabEventFilters, OperationKind, RequestListFilters } from "./api-types";
+import type { AuditFilters, HistoryRange, LabEventFilters, OperationKind, RequestListFilters } from "./api-types";
 import type { UsageParams } from "./queries/use-usage-query";
 
 /**
@@ -8,6 +8,7 @@ import type { UsageParams } from "./queries/use-usage-query";
 export const queryKeys = {
   session: () => ["auth", "session"] as const,
   status: () => ["status"] as const,
+  verdict: () => ["verdict"] as const,
   gpus: {
     history: (range: HistoryRange) => ["gpus", "history", range] as const,
   },
@@ -26,13 +27,21 @@ export const queryKeys = {
   },
   usage: (params: UsageParams) => ["usage", params] as const,
   usageAll: () => ["usage"] as const,
+  playgroundModels: () => ["playground", "models"] as const,
   switches: {
     all: () => ["switches"] as const,
     list: (kind: OperationKind | "all") => ["switches", "list", kind] as const,
+    markers: (spanMs: number) => ["switches", "markers", spanMs] as const,
     detail: (id: string) => ["switches", "detail", id] as const,
+  },
+  alerts: () => ["alerts"] as const,
+  audit: {
+    all: () => ["audit"] as const,
+    list: (filters: AuditFilters) => ["audit", "list", filters] as const,
   },
   labEvents: {
     all: () => ["lab-events"] as const,
     list: (filters: LabEventFilters) => ["lab-events", "list", filters] as const,
+    markers: (spanMs: number) => ["lab-events", "markers", spanMs] as const,
   },
 };

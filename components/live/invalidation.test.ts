@@ -4,9 +4,15 @@ import { createInvalidationScheduler, invalidationsFor } from "./invalidation";
 
 describe("which events refresh what", () => {
   test("an operation step refreshes the status and the switch history; samples refresh nothing", () => {
-    expect(invalidationsFor("operation_step").map((i) => i.key)).toEqual([queryKeys.status(), queryKeys.switches.all()]);
+    expect(invalidationsFor("operation_step").map((i) => i.key)).toEqual([queryKeys.status(), queryKeys.switches.all(), queryKeys.verdict()]);
     expect(invalidationsFor("gpu_samples")).toEqual([]);
     expect(invalidationsFor("backend_sample")).toEqual([]);
+  });
+
+  test("the health verdict follows the status, lab events, operations and finished requests", () => {
+    for (const type of ["status", "lab_event", "operation_step", "operation_done", "request"] as const) {
+      expect(invalidationsFor(type).map((i) => i.key), type).toContainEqual(queryKeys.verdict());
+    }
   });
 
   test("a finished request does not refetch the request table itself (it may be paged back)", () => {

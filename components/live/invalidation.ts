@@ -21,11 +21,15 @@ const LAZY = 2_500;
 export function invalidationsFor(type: LabStreamEventName): Invalidation[] {
   switch (type) {
     case "status":
-      return [{ key: queryKeys.status(), delayMs: SOON }];
+      return [
+        { key: queryKeys.status(), delayMs: SOON },
+        { key: queryKeys.verdict(), delayMs: SOON },
+      ];
     case "operation_step":
       return [
         { key: queryKeys.status(), delayMs: SOON },
         { key: queryKeys.switches.all(), delayMs: SOON },
+        { key: queryKeys.verdict(), delayMs: SOON },
       ];
     case "operation_done":
       return [
@@ -34,16 +38,27 @@ export function invalidationsFor(type: LabStreamEventName): Invalidation[] {
         { key: queryKeys.routes(), delayMs: CALM },
         { key: queryKeys.labEvents.all(), delayMs: CALM },
         { key: queryKeys.backends.all(), delayMs: CALM },
+        { key: queryKeys.playgroundModels(), delayMs: CALM },
+        { key: queryKeys.verdict(), delayMs: SOON },
       ];
     case "lab_event":
-      return [{ key: queryKeys.labEvents.all(), delayMs: CALM }];
+      // A crash or a failed watchdog restart is a problem the verdict lists at once.
+      return [
+        { key: queryKeys.labEvents.all(), delayMs: CALM },
+        { key: queryKeys.verdict(), delayMs: SOON },
+      ];
     case "request":
       // In-flight counts live in the status; the overview's rates in the usage rollups. The request table decides
       // for itself (it may be paged back and must not jump).
       return [
         { key: queryKeys.status(), delayMs: LAZY },
         { key: queryKeys.usageAll(), delayMs: CALM },
+        { key: queryKeys.verdict(), delayMs: CALM },
       ];
+    case "alert_delivery":
+      return [{ key: queryKeys.alerts(), delayMs: SOON }];
+    case "audit":
+      return [{ key: queryKeys.audit.all(), delayMs: SOON }];
     case "gpu_samples":
     case "backend_sample":
       // Applied to the cached status directly: no refetch.

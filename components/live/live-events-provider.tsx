@@ -10,7 +10,7 @@ import { LiveStore, type ConnectionState, type LiveEventListener, type LiveSnaps
 
 const LiveContext = createContext<LiveStore | null>(null);
 
-const STREAM_EVENTS: LabStreamEventName[] = ["status", "operation_step", "operation_done", "lab_event", "gpu_samples", "backend_sample", "request"];
+const STREAM_EVENTS: LabStreamEventName[] = ["status", "operation_step", "operation_done", "lab_event", "gpu_samples", "backend_sample", "request", "alert_delivery", "audit"];
 const MAX_RETRY_MS = 15_000;
 
 /**

@@ -1,6 +1,5 @@
 import type { LabStatus } from "@/components/hooks/api-types";
 import type { ConnectionState } from "@/components/live/live-store";
-import { describeOperation } from "@/components/operations/operation-view";
 
 export interface Degradation {
   id: string;
@@ -9,22 +8,12 @@ export interface Degradation {
 }
 
 /**
- * Everything an operator should notice on the overview, most serious first: the lab is serving less than it
- * should (a backend down, the config invalid, the runtime unreachable) or is losing information (telemetry gone,
- * log rows dropped, the live stream cut), or is exposed (auth open).
+ * What the overview's banners say beside the health verdict (which covers serving: backends, client errors, failed
+ * switches, the config and the runtime, from the server): the console is losing information (telemetry gone, log
+ * rows dropped, the live stream cut) or the lab is exposed (auth open).
  */
 export function findDegradations(status: LabStatus, connection: ConnectionState): Degradation[] {
   const found: Degradation[] = [];
-  if (status.configError) {
-    found.push({ id: "config", severity: "error", message: `The config file is invalid; the last good config stays in force. ${status.configError}` });
-  }
-  if (!status.runtime.reachable) {
-    found.push({ id: "runtime", severity: "error", message: `The container runtime (${status.runtime.kind}) is unreachable${status.runtime.error ? `: ${status.runtime.error}` : ""}.` });
-  }
-  for (const backend of status.backends) {
-    if (!backend.inCurrentMode || (backend.state !== "down" && backend.state !== "unhealthy")) continue;
-    found.push({ id: `backend-${backend.id}`, severity: "error", message: `${backend.id} is ${backend.state}${backend.stateReason ? `: ${backend.stateReason}` : ""}.` });
-  }
   if (status.gpuTelemetry.state === "unavailable") {
     found.push({ id: "telemetry", severity: "warning", message: `GPU telemetry (${status.gpuTelemetry.source}) is unavailable${status.gpuTelemetry.reason ? `: ${status.gpuTelemetry.reason}` : ""}.` });
   }
@@ -43,9 +32,6 @@ export function findDegradations(status: LabStatus, connection: ConnectionState)
   }
   if (status.adminAccess?.open) {
     found.push({ id: "admin-open", severity: "warning", message: "The console and admin API are open to anyone who can reach them: set SWITCHYARD_ADMIN_PASSWORD or SWITCHYARD_ADMIN_TOKEN." });
-  }
-  if (status.operation) {
-    found.push({ id: "operation", severity: "info", message: `${describeOperation(status.operation)} in progress.` });
   }
   return found;
 }

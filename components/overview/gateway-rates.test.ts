@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ratesWindow, summarizeUsage } from "./gateway-rates";
 
-const totals = (over: Partial<Record<"requests" | "status4xx" | "status5xx" | "completionTokens", number>>) => ({ totals: [{ requests: 0, status4xx: 0, status5xx: 0, completionTokens: 0, ...over }] as never });
+const totals = (over: Partial<Record<"requests" | "status4xx" | "status5xx" | "failedStreams" | "completionTokens", number>>) => ({ totals: [{ requests: 0, status4xx: 0, status5xx: 0, failedStreams: 0, completionTokens: 0, ...over }] as never });
 
 describe("gateway rates from the rollups", () => {
   test("the window is the last whole minute and the running one", () => {
@@ -17,6 +17,12 @@ describe("gateway rates from the rollups", () => {
     expect(rates.clientErrorPct).toBe(10);
     expect(rates.serverErrorPct).toBe(20);
     expect(rates.completionTokensPerSecond).toBe(10);
+  });
+
+  test("streams cut after their 200 count as the lab's errors with the 5xx", () => {
+    const rates = summarizeUsage(totals({ requests: 40, status5xx: 2, failedStreams: 6 }), { now: Date.parse("2026-11-27T10:01:30Z") });
+    expect(rates.serverErrorPct).toBe(20);
+    expect(rates.clientErrorPct).toBe(0);
   });
 
   test("no requests: no error rates rather than 0 %", () => {

@@ -1,9 +1,13 @@
 import type { UsageReportJson } from "@/components/hooks/api-types";
+import { clientFailures } from "@/lib/request-log/rollup";
 
 export interface GatewayRates {
   requests: number;
   requestsPerMinute: number;
-  /** Shares of finished requests answered 4xx (the client's side) and 5xx (the lab's); null with none finished. */
+  /**
+   * Shares of finished requests answered 4xx (the client's side) and failed by the lab: answered 5xx or cut
+   * mid-stream after their 200 (failedStreams); null with none finished.
+   */
   clientErrorPct: number | null;
   serverErrorPct: number | null;
   completionTokensPerSecond: number;
@@ -30,7 +34,7 @@ export function summarizeUsage(usage: Pick<UsageReportJson, "totals">, { now }: 
     requests,
     requestsPerMinute: (requests / spanMs) * 60_000,
     clientErrorPct: pct(totals?.status4xx ?? 0),
-    serverErrorPct: pct(totals?.status5xx ?? 0),
+    serverErrorPct: pct(totals ? clientFailures(totals) : 0),
     completionTokensPerSecond: (totals?.completionTokens ?? 0) / (spanMs / 1_000),
     spanMs,
   };

@@ -25,7 +25,7 @@ export function GatewaySummary() {
           </dd>
         </div>
         <div>
-          <dt title="Answered 5xx: the lab's failures">Errors (5xx)</dt>
+          <dt title="Answered 5xx, or a stream cut after its 200 (backend gone or idle too long): the lab's failures">Errors (5xx + cut streams)</dt>
           <dd className="big-number" data-testid="gateway-error-rate">
             {pct(rates?.serverErrorPct)}
           </dd>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { LabEventRow, ModeSwitchRow } from "@/components/hooks/api-types";
+import type { ModeSwitchRow } from "@/components/hooks/api-types";
 import { lastRestartOf } from "./last-restart";
 
 const restart = (backendId: string, startedAt: string, requestedBy: string, over: Partial<ModeSwitchRow> = {}): ModeSwitchRow => ({
@@ -9,6 +9,8 @@ const restart = (backendId: string, startedAt: string, requestedBy: string, over
   toMode: "standard",
   backendId,
   requestedBy,
+  reason: null,
+  trigger: null,
   status: "succeeded",
   error: null,
   startedAt,
@@ -18,24 +20,25 @@ const restart = (backendId: string, startedAt: string, requestedBy: string, over
   ...over,
 });
 
-const watchdogEvent = (backendId: string, at: string, message: string): LabEventRow => ({ id: 1, at, kind: "watchdog_restart", severity: "warning", backendId, message, detail: null });
 
 describe("last restart of a backend", () => {
   test("the newest restart of that backend, and who asked", () => {
-    const last = lastRestartOf("qwen-7b", [restart("qwen-7b", "2026-11-27T09:00:00Z", "api"), restart("qwen-7b", "2026-11-27T10:00:00Z", "console"), restart("qwen-14b", "2026-11-27T11:00:00Z", "console")], []);
+    const last = lastRestartOf("qwen-7b", [restart("qwen-7b", "2026-11-27T09:00:00Z", "api"), restart("qwen-7b", "2026-11-27T10:00:00Z", "console"), restart("qwen-14b", "2026-11-27T11:00:00Z", "console")]);
     expect(last).toEqual({ at: "2026-11-27T10:00:00Z", by: "console", status: "succeeded", reason: "requested from the console" });
   });
 
-  test("a watchdog restart says why, from the watchdog's event just before it", () => {
-    const last = lastRestartOf(
-      "qwen-7b",
-      [restart("qwen-7b", "2026-11-27T10:00:01Z", "watchdog", { status: "failed", error: "not ready in 300 s" })],
-      [watchdogEvent("qwen-7b", "2026-11-27T08:00:00Z", "older"), watchdogEvent("qwen-7b", "2026-11-27T10:00:00Z", "watchdog restarts qwen-7b: container exited with code 137 (OOM-killed)")],
-    );
-    expect(last?.reason).toBe("watchdog restarts qwen-7b: container exited with code 137 (OOM-killed) (failed: not ready in 300 s)");
+  test("a watchdog restart says why, from the reason recorded with it", () => {
+    const last = lastRestartOf("qwen-7b", [
+      restart("qwen-7b", "2026-11-27T10:00:01Z", "watchdog", { reason: "container exited with code 137 (OOM-killed)", status: "failed", error: "not ready in 300 s" }),
+    ]);
+    expect(last?.reason).toBe("watchdog: container exited with code 137 (OOM-killed) (failed: not ready in 300 s)");
+  });
+
+  test("a watchdog restart recorded before reasons were kept says only who", () => {
+    expect(lastRestartOf("qwen-7b", [restart("qwen-7b", "2026-11-27T10:00:01Z", "watchdog")])?.reason).toBe("by the watchdog");
   });
 
   test("never restarted", () => {
-    expect(lastRestartOf("qwen-7b", [], [])).toBeNull();
+    expect(lastRestartOf("qwen-7b", [])).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { LabEventRow, ModeSwitchRow } from "@/components/hooks/api-types";
+import type { ModeSwitchRow } from "@/components/hooks/api-types";
 
 export interface LastRestart {
   at: string;
@@ -7,23 +7,17 @@ export interface LastRestart {
   reason: string;
 }
 
-/** The watchdog records why it restarts just before it asks for the restart. */
-const WATCHDOG_EVENT_LEAD_MS = 60_000;
+/** Why a restart was started, in words: the reason recorded with it (the watchdog gives one), else who asked. */
+export function restartReasonOf(restart: Pick<ModeSwitchRow, "requestedBy" | "reason">): string {
+  if (restart.reason) return `${restart.requestedBy}: ${restart.reason}`;
+  return restart.requestedBy === "watchdog" ? "by the watchdog" : `requested from the ${restart.requestedBy}`;
+}
 
-/** A backend's most recent restart and why: the watchdog's reason when it was the watchdog, else who asked. */
-export function lastRestartOf(backendId: string, restarts: readonly ModeSwitchRow[], events: readonly LabEventRow[]): LastRestart | null {
+/** A backend's most recent restart and why, from the recorded restarts. */
+export function lastRestartOf(backendId: string, restarts: readonly ModeSwitchRow[]): LastRestart | null {
   const restart = restarts.filter((r) => r.kind === "restart" && r.backendId === backendId).sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
   if (!restart) return null;
-  const startedAt = Date.parse(restart.startedAt);
-  let reason = `requested from the ${restart.requestedBy}`;
-  if (restart.requestedBy === "watchdog") {
-    const cause = events
-      .filter((e) => e.kind === "watchdog_restart" && e.backendId === backendId)
-      .map((e) => ({ e, at: Date.parse(e.at) }))
-      .filter(({ at }) => at <= startedAt + 5_000 && at >= startedAt - WATCHDOG_EVENT_LEAD_MS)
-      .sort((a, b) => b.at - a.at)[0];
-    reason = cause ? cause.e.message : "by the watchdog";
-  }
+  let reason = restartReasonOf(restart);
   if (restart.error) reason += ` (${restart.status.replace(/_/g, " ")}: ${restart.error})`;
   return { at: restart.startedAt, by: restart.requestedBy, status: restart.status, reason };
 }

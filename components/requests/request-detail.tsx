@@ -1,5 +1,7 @@
 "use client";
 
+import Link from "next/link";
+import { ApiRequestError } from "@/components/hooks/api-client";
 import { useRequestQuery } from "@/components/hooks/queries/use-request-query";
 import type { RequestDetailJson } from "@/components/hooks/api-types";
 import { useStatusQuery } from "@/components/hooks/queries/use-status-query";
@@ -10,22 +12,42 @@ import { ErrorState, Loading } from "@/components/ui/states";
 import { displayCapturedBody } from "./captured-body";
 import { requestTimeline } from "./request-timeline";
 
-/** Everything logged about one request: timings as a waterfall, the lab's state when it arrived, every field. */
-export function RequestDetail({ id, onClose }: { id: string; onClose: () => void }) {
+/**
+ * Everything logged about one request: timings as a waterfall, the lab's state when it arrived, every field. Beside
+ * the request log (`onClose` given: a Close button and a link to the request's own page) or as that page
+ * (`/requests/<id>`, no `onClose`: a link back to the log).
+ */
+export function RequestDetail({ id, onClose }: { id: string; onClose?: () => void }) {
   const request = useRequestQuery(id);
   return (
     <aside className="panel request-detail" aria-label="Request detail" data-testid="request-detail">
       <div className="card-header">
         <h2 style={{ margin: 0 }}>Request</h2>
-        <button type="button" onClick={onClose} aria-label="Close the request detail">
-          Close
-        </button>
+        {onClose ? (
+          <span className="toolbar">
+            <Link href={`/requests/${encodeURIComponent(id)}`} data-testid="request-detail-page-link">
+              Open as a page
+            </Link>
+            <button type="button" onClick={onClose} aria-label="Close the request detail" title="Close (Esc)">
+              Close
+            </button>
+          </span>
+        ) : (
+          <Link href="/requests">Back to the request log</Link>
+        )}
       </div>
       <div className="mono small" data-testid="request-detail-id">
         {id}
       </div>
       {request.isPending ? <Loading label="Loading the request…" /> : null}
-      {request.error ? <ErrorState title="Cannot read this request" error={request.error} onRetry={() => void request.refetch()} /> : null}
+      {/* A request that is not in the log will not be there on a second try: no "Try again" for a 404. */}
+      {request.error ? (
+        <ErrorState
+          title="Cannot read this request"
+          error={request.error}
+          onRetry={request.error instanceof ApiRequestError && request.error.status === 404 ? undefined : () => void request.refetch()}
+        />
+      ) : null}
       {request.data ? <RequestFields row={request.data} /> : null}
     </aside>
   );

@@ -1,13 +1,15 @@
 "use client";
 
 import { useState } from "react";
-import type { RequestListFilters } from "@/components/hooks/api-types";
 import { REQUEST_LOG_OUTCOMES, type RequestLogOutcome } from "@/lib/request-log/record";
 import { EMPTY_FILTER_FORM, filtersFromForm, TIME_RANGE_CHOICES, type RequestFilterForm as FormState } from "./request-filters";
 
-/** The request log's filters; applied on submit (Enter in any field), so typing does not refetch on every key. */
-export function RequestFilterForm({ models, backends, onApply }: { models: string[]; backends: string[]; onApply: (filters: RequestListFilters) => void }) {
-  const [form, setForm] = useState<FormState>(EMPTY_FILTER_FORM);
+/**
+ * The request log's filters; applied on submit (Enter in any field), so typing does not refetch on every key. The
+ * page keeps the applied form in the URL and passes it back as `initial` (keyed, so back/forward resets the form).
+ */
+export function RequestFilterForm({ models, backends, initial, onApply }: { models: string[]; backends: string[]; initial: FormState; onApply: (form: FormState) => void }) {
+  const [form, setForm] = useState<FormState>(initial);
   const [error, setError] = useState<string | null>(null);
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((current) => ({ ...current, [key]: value }));
   const apply = (next: FormState) => {
@@ -17,7 +19,7 @@ export function RequestFilterForm({ models, backends, onApply }: { models: strin
       return;
     }
     setError(null);
-    onApply(result.filters);
+    onApply(next);
   };
   const toggleOutcome = (outcome: RequestLogOutcome, on: boolean) => set("outcomes", on ? [...form.outcomes, outcome] : form.outcomes.filter((o) => o !== outcome));
 
@@ -98,7 +100,7 @@ export function RequestFilterForm({ models, backends, onApply }: { models: strin
       </label>
       <label>
         Error text
-        <input type="search" value={form.q} onChange={(e) => set("q", e.target.value)} size={14} placeholder="in message or code" />
+        <input type="search" value={form.q} onChange={(e) => set("q", e.target.value)} size={18} placeholder="in message or code" />
       </label>
       <fieldset>
         <legend>Outcome</legend>

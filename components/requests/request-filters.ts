@@ -33,6 +33,13 @@ const RANGE_MS: Record<Exclude<TimeRangeChoice, "all" | "custom">, number> = {
 
 export const EMPTY_FILTER_FORM: RequestFilterForm = { range: "all", from: "", to: "", model: "", route: "", backend: "", key: "", client: "", outcomes: [], status: "", stream: "any", q: "" };
 
+/** A moment as a datetime-local value in the browser's zone ("2026-12-06T10:59:00"): what the custom range's inputs hold. */
+export function toDatetimeLocal(iso: string): string {
+  const date = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 export type FilterResult = { ok: true; filters: RequestListFilters } | { ok: false; error: string };
 
 /** Validates the form and resolves relative ranges against `now` (a preset is "the last hour from when I applied"). */

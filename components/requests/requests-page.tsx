@@ -1,8 +1,8 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useRef, useState } from "react";
-import type { RequestListFilters } from "@/components/hooks/api-types";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { queryKeys } from "@/components/hooks/query-keys";
 import { useRequestsQuery, requestFiltersQuery } from "@/components/hooks/queries/use-requests-query";
 import { useRoutesQuery } from "@/components/hooks/queries/use-routes-query";
@@ -12,15 +12,37 @@ import { Empty, ErrorState, Loading } from "@/components/ui/states";
 import { LiveTail } from "./live-tail";
 import { RequestDetail } from "./request-detail";
 import { RequestFilterForm } from "./request-filter-form";
-import { hasNarrowingFilters } from "./request-filters";
-import { RequestsTable } from "./requests-table";
+import { hasNarrowingFilters, type RequestFilterForm as FilterFormState } from "./request-filters";
+import { filterSearchKey, filtersFromSearch, formFromSearchParams, requestsSearch, SELECTED_REQUEST_PARAM } from "./request-url-state";
+import { focusRequestRow, RequestsTable } from "./requests-table";
 
 const FOLLOW_REFRESH_MS = 1_000;
 
-/** The request log: filters, keyset pages ("Load more"), a detail panel, the live tail and a CSV export. */
+/**
+ * The request log: filters, keyset pages ("Load more"), a detail panel, the live tail and a CSV export. The filters
+ * and the selected request live in the URL (see request-url-state.ts); Escape closes the detail.
+ */
 export function RequestsPage() {
-  const [filters, setFilters] = useState<RequestListFilters>({});
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  // useSearchParams needs a boundary: the page is prerendered without the URL's query.
+  return (
+    <Suspense fallback={<Loading label="Loading requests…" />}>
+      <RequestsPageContent />
+    </Suspense>
+  );
+}
+
+function RequestsPageContent() {
+  const searchParams = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const filterKey = filterSearchKey(searchParams);
+  const form = useMemo(() => formFromSearchParams(new URLSearchParams(filterKey)), [filterKey]);
+  // Resolved once per change of the URL's filters ("last hour" is the hour before they were applied or opened).
+  const resolved = useMemo(() => filtersFromSearch(filterKey), [filterKey]);
+  const filters = resolved.ok ? resolved.filters : {};
+  const selectedId = searchParams.get(SELECTED_REQUEST_PARAM);
+  const showView = (nextForm: FilterFormState, nextSelected: string | null) => router.push(`${pathname}${requestsSearch(nextForm, nextSelected)}`, { scroll: false });
+  const setSelectedId = (id: string | null) => showView(form, id);
   const [follow, setFollow] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const requests = useRequestsQuery(filters);
@@ -49,6 +71,26 @@ export function RequestsPage() {
     [queryClient],
   );
   useLiveEvents(onEvent);
+
+  // Closing returns focus to the row the detail was opened from (if it is still on screen).
+  const closeDetail = () => {
+    if (selectedId) focusRequestRow(selectedId);
+    setSelectedId(null);
+  };
+  const closeRef = useRef(closeDetail);
+  useEffect(() => {
+    closeRef.current = closeDetail;
+  });
+  useEffect(() => {
+    if (!selectedId) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      event.preventDefault();
+      closeRef.current();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [selectedId]);
 
   const refresh = () => {
     setUnseen(0);
@@ -80,7 +122,12 @@ export function RequestsPage() {
           </a>
         </div>
       </div>
-      <RequestFilterForm models={models} backends={backends} onApply={(next) => (setFilters(next), setUnseen(0))} />
+      <RequestFilterForm key={filterKey} models={models} backends={backends} initial={form} onApply={(next) => (showView(next, selectedId), setUnseen(0))} />
+      {resolved.ok ? null : (
+        <p className="form-error" role="alert">
+          This link&apos;s filters are not valid ({resolved.error}); showing all requests.
+        </p>
+      )}
       <div className={`requests-layout${selectedId ? " with-detail" : ""}`}>
         <div style={{ minWidth: 0 }}>
           <LiveTail onSelect={setSelectedId} />
@@ -101,7 +148,7 @@ export function RequestsPage() {
             ) : null}
           </div>
         </div>
-        {selectedId ? <RequestDetail key={selectedId} id={selectedId} onClose={() => setSelectedId(null)} /> : null}
+        {selectedId ? <RequestDetail key={selectedId} id={selectedId} onClose={closeDetail} /> : null}
       </div>
     </>
   );

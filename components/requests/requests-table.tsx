@@ -1,8 +1,17 @@
+import Link from "next/link";
 import type { RequestLogRow } from "@/components/hooks/api-types";
 import { OutcomeBadge } from "@/components/ui/badges";
 import { formatDuration, formatNumber, formatTime, MISSING } from "@/components/ui/format";
 
-/** The request log, newest first; a row's time is a button that opens its detail. */
+/** Moves focus to a row's link (after its detail closes), if the row is on screen. */
+export function focusRequestRow(id: string): void {
+  document.querySelector<HTMLElement>(`[data-testid="request-row-${CSS.escape(id)}"] a`)?.focus();
+}
+
+/**
+ * The request log, newest first; a row's time is a link to the request's own page (`/requests/<id>`): a plain
+ * click opens the detail beside the table instead, a middle or modified click opens the page.
+ */
 export function RequestsTable({ rows, selectedId, onSelect }: { rows: RequestLogRow[]; selectedId: string | null; onSelect: (id: string) => void }) {
   return (
     <div className="table-wrap">
@@ -32,9 +41,19 @@ export function RequestsTable({ rows, selectedId, onSelect }: { rows: RequestLog
           {rows.map((row) => (
             <tr key={row.id} className="clickable" data-testid={`request-row-${row.id}`} aria-selected={String(row.id) === selectedId} onClick={() => onSelect(String(row.id))}>
               <td>
-                <button type="button" className="link-button" onClick={(e) => (e.stopPropagation(), onSelect(String(row.id)))} aria-label={`Show request ${row.id}`} title={row.clientRequestId ? `${row.id} (x-request-id ${row.clientRequestId})` : String(row.id)}>
+                <Link
+                  href={`/requests/${encodeURIComponent(String(row.id))}`}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                    e.preventDefault();
+                    onSelect(String(row.id));
+                  }}
+                  aria-label={`Show request ${row.id}`}
+                  title={row.clientRequestId ? `${row.id} (x-request-id ${row.clientRequestId})` : String(row.id)}
+                >
                   {formatTime(row.receivedAt)}
-                </button>
+                </Link>
               </td>
               <td>
                 {row.requestedModel ?? MISSING}

@@ -1,12 +1,33 @@
 "use client";
 
-import { useState } from "react";
-import { useBackendLimitsMutation } from "@/components/hooks/mutations/use-backend-limits-mutation";
-import type { RoutingView } from "@/components/hooks/api-types";
+import { useCallback, useEffect, useState } from "react";
+import { ApiRequestError } from "@/components/hooks/api-client";
+import type { ConfigPreview, RoutingView } from "@/components/hooks/api-types";
+import { useBackendLimitsMutation, type BackendLimits } from "@/components/hooks/mutations/use-backend-limits-mutation";
+import { useConfigPreviewMutation } from "@/components/hooks/mutations/use-config-preview-mutation";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { DiffView } from "./diff-view";
 import { parseWholeNumber } from "./route-drafts";
 
-/** Per-backend concurrency and queue limits, saved one backend at a time; the server's 400 shows beside the row. */
-export function LimitsEditor({ view }: { view: RoutingView }) {
+type LimitField = "maxConcurrency" | "maxQueue";
+
+/** Which field a server issue is about: `maxQueue` (the request body) or `backends.<id>.maxQueue` (the config). */
+export function limitFieldOf(path: string): LimitField | null {
+  const last = path.split(".").at(-1);
+  return last === "maxConcurrency" || last === "maxQueue" ? last : null;
+}
+
+/**
+ * Per-backend concurrency and queue limits, saved one backend at a time: "Save" shows the diff of the config file
+ * first, and the server's confirmation (or its objection, beside the field) once it is written.
+ */
+export function LimitsEditor({ view, onDirtyChange }: { view: RoutingView; onDirtyChange: (dirty: boolean) => void }) {
+  // Kept here, not in the row: a save remounts the row with the new values.
+  const [saved, setSaved] = useState<Record<string, string>>({});
+  const [dirtyRows, setDirtyRows] = useState<Record<string, boolean>>({});
+  const anyDirty = Object.values(dirtyRows).some(Boolean);
+  useEffect(() => onDirtyChange(anyDirty), [anyDirty, onDirtyChange]);
+  const setRowDirty = useCallback((id: string, dirty: boolean) => setDirtyRows((current) => (current[id] === dirty ? current : { ...current, [id]: dirty })), []);
   return (
     <div className="table-wrap">
       <table>
@@ -23,7 +44,16 @@ export function LimitsEditor({ view }: { view: RoutingView }) {
         </thead>
         <tbody>
           {Object.entries(view.backends).map(([id, backend]) => (
-            <LimitsRow key={`${id}-${backend.maxConcurrency}-${backend.maxQueue}`} id={id} servedModel={backend.servedModel} maxConcurrency={backend.maxConcurrency} maxQueue={backend.maxQueue} />
+            <LimitsRow
+              key={`${id}-${backend.maxConcurrency}-${backend.maxQueue}`}
+              id={id}
+              servedModel={backend.servedModel}
+              maxConcurrency={backend.maxConcurrency}
+              maxQueue={backend.maxQueue}
+              saved={saved[id] ?? null}
+              onSaved={(message) => setSaved((current) => ({ ...current, [id]: message }))}
+              onDirtyChange={setRowDirty}
+            />
           ))}
         </tbody>
       </table>
@@ -31,24 +61,81 @@ export function LimitsEditor({ view }: { view: RoutingView }) {
   );
 }
 
-function LimitsRow({ id, servedModel, maxConcurrency, maxQueue }: { id: string; servedModel: string; maxConcurrency: number; maxQueue: number }) {
-  const [concurrency, setConcurrency] = useState(String(maxConcurrency));
-  const [queue, setQueue] = useState(String(maxQueue));
-  const [localError, setLocalError] = useState<string | null>(null);
+function LimitsRow({
+  id,
+  servedModel,
+  maxConcurrency,
+  maxQueue,
+  saved,
+  onSaved,
+  onDirtyChange,
+}: {
+  id: string;
+  servedModel: string;
+  maxConcurrency: number;
+  maxQueue: number;
+  saved: string | null;
+  onSaved: (message: string) => void;
+  onDirtyChange: (id: string, dirty: boolean) => void;
+}) {
+  const [values, setValues] = useState<Record<LimitField, string>>({ maxConcurrency: String(maxConcurrency), maxQueue: String(maxQueue) });
+  const [errors, setErrors] = useState<Partial<Record<LimitField | "form", string>>>({});
+  const [pending, setPending] = useState<{ limits: BackendLimits; preview: ConfigPreview } | null>(null);
+  const preview = useConfigPreviewMutation();
   const save = useBackendLimitsMutation();
-  const changed = concurrency !== String(maxConcurrency) || queue !== String(maxQueue);
-  const error = localError ?? (save.error ? save.error.message : null);
-  const errorId = `limits-${id}-error`;
+  const changed = values.maxConcurrency !== String(maxConcurrency) || values.maxQueue !== String(maxQueue);
+  useEffect(() => onDirtyChange(id, changed), [id, changed, onDirtyChange]);
+
+  const showServerError = (error: unknown) => {
+    if (error instanceof ApiRequestError && error.issues.length > 0) {
+      const next: typeof errors = {};
+      for (const issue of error.issues) next[limitFieldOf(issue.path) ?? "form"] ??= `${issue.path}: ${issue.message}`;
+      setErrors(next);
+    } else setErrors({ form: error instanceof Error ? error.message : String(error) });
+  };
 
   const submit = () => {
-    const parsedConcurrency = parseWholeNumber(concurrency, 0);
-    const parsedQueue = parseWholeNumber(queue, 0);
-    if (parsedConcurrency === null || parsedQueue === null) {
-      setLocalError("Limits are whole numbers.");
-      return;
-    }
-    save.mutate({ backendId: id, limits: { maxConcurrency: parsedConcurrency, maxQueue: parsedQueue } });
+    const limits = { maxConcurrency: parseWholeNumber(values.maxConcurrency, 0), maxQueue: parseWholeNumber(values.maxQueue, 0) };
+    const local: typeof errors = {};
+    if (limits.maxConcurrency === null) local.maxConcurrency = "A whole number.";
+    if (limits.maxQueue === null) local.maxQueue = "A whole number.";
+    if (Object.keys(local).length > 0) return setErrors(local);
+    const body = { maxConcurrency: limits.maxConcurrency!, maxQueue: limits.maxQueue! };
+    preview.mutate({ backendId: id, limits: body }, { onSuccess: (answer) => setPending({ limits: body, preview: answer }), onError: showServerError });
   };
+
+  const confirm = () => {
+    if (!pending) return;
+    save.mutateAsync({ backendId: id, limits: pending.limits }).then(
+      (answer) => {
+        setPending(null);
+        onSaved(`Saved ${answer.changes.map((change) => change.summary).join("; ") || `limits of ${id}: unchanged`}`);
+      },
+      (error: unknown) => {
+        setPending(null);
+        showServerError(error);
+      },
+    );
+  };
+
+  const input = (field: LimitField, label: string) => (
+    <input
+      className="limit-input"
+      inputMode="numeric"
+      aria-label={`${label} for ${id}`}
+      value={values[field]}
+      aria-invalid={errors[field] ? true : undefined}
+      aria-describedby={errors[field] ? `limits-${id}-${field}-error` : undefined}
+      onChange={(e) => (setValues((current) => ({ ...current, [field]: e.target.value })), setErrors({}))}
+      onKeyDown={(e) => e.key === "Enter" && submit()}
+    />
+  );
+  const fieldError = (field: LimitField) =>
+    errors[field] ? (
+      <p id={`limits-${id}-${field}-error`} className="form-error" role="alert">
+        {errors[field]}
+      </p>
+    ) : null;
 
   return (
     <tr data-testid={`limits-${id}`}>
@@ -57,39 +144,39 @@ function LimitsRow({ id, servedModel, maxConcurrency, maxQueue }: { id: string; 
       </th>
       <td className="muted">{servedModel}</td>
       <td>
-        <input
-          className="limit-input"
-          inputMode="numeric"
-          aria-label={`Max concurrent requests for ${id}`}
-          value={concurrency}
-          aria-invalid={error !== null}
-          aria-describedby={error ? errorId : undefined}
-          onChange={(e) => (setConcurrency(e.target.value), setLocalError(null), save.reset())}
-          onKeyDown={(e) => e.key === "Enter" && submit()}
-        />
+        {input("maxConcurrency", "Max concurrent requests")}
+        {fieldError("maxConcurrency")}
       </td>
       <td>
-        <input
-          className="limit-input"
-          inputMode="numeric"
-          aria-label={`Max queued requests for ${id}`}
-          value={queue}
-          aria-invalid={error !== null}
-          aria-describedby={error ? errorId : undefined}
-          onChange={(e) => (setQueue(e.target.value), setLocalError(null), save.reset())}
-          onKeyDown={(e) => e.key === "Enter" && submit()}
-        />
+        {input("maxQueue", "Max queued requests")}
+        {fieldError("maxQueue")}
       </td>
       <td className="wrap">
-        <button type="button" onClick={submit} disabled={!changed || save.isPending} aria-label={`Save limits of ${id}`}>
-          {save.isPending ? "Saving…" : "Save"}
+        <button type="button" onClick={submit} disabled={!changed || preview.isPending} aria-label={`Save limits of ${id}`}>
+          {preview.isPending ? "Checking…" : "Save"}
         </button>
-        {error ? (
-          <span id={errorId} className="form-error" role="alert" style={{ marginLeft: 8 }}>
-            {error}
+        {errors.form ? (
+          <span className="form-error" role="alert" style={{ marginLeft: 8 }}>
+            {errors.form}
           </span>
         ) : null}
-        {save.isSuccess && !changed ? <span className="form-ok" style={{ marginLeft: 8 }}>Saved.</span> : null}
+        {saved && !changed ? (
+          <span className="form-ok" role="status" style={{ marginLeft: 8 }} data-testid={`limits-saved-${id}`}>
+            {saved}
+          </span>
+        ) : null}
+        <ConfirmDialog open={pending !== null} title={`Save the limits of ${id}?`} confirmLabel="Save limits" busy={save.isPending} onCancel={() => setPending(null)} onConfirm={confirm}>
+          {pending ? (
+            <>
+              <ul>
+                {pending.preview.changes.map((change) => (
+                  <li key={change.target}>{change.summary}</li>
+                ))}
+              </ul>
+              <DiffView lines={pending.preview.diff} testId={`limits-diff-${id}`} />
+            </>
+          ) : null}
+        </ConfirmDialog>
       </td>
     </tr>
   );

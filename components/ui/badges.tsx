@@ -1,12 +1,19 @@
-import type { BackendState } from "@/components/hooks/api-types";
+import type { BackendState, BackendStatus } from "@/components/hooks/api-types";
+import { backendStateBadge } from "./backend-state";
 
 /** A backend's one-word state, coloured by how worried an operator should be. */
-export function StateBadge({ state, testId }: { state: BackendState | "not in this mode"; testId?: string }) {
+export function StateBadge({ state, label, testId }: { state: BackendState | "not in this mode"; label?: string; testId?: string }) {
   return (
     <span className={`badge state-${state.replace(/ /g, "-")}`} data-testid={testId}>
-      {state}
+      {label ?? state}
     </span>
   );
+}
+
+/** A backend's state as the cards and panels show it (components/ui/backend-state.ts). */
+export function BackendStateBadge({ backend, testId }: { backend: BackendStatus; testId?: string }) {
+  const { state, label } = backendStateBadge(backend);
+  return <StateBadge state={state} label={label} testId={testId} />;
 }
 
 const outcomeTone: Record<string, string> = {

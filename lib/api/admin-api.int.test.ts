@@ -175,6 +175,14 @@ describe("backends", () => {
     expect(record.body.data).toMatchObject({ status: "succeeded", kind: "restart" });
     await waitFor(async () => (await status()).backends.find((b) => b.id === "qwen-14b")?.state === "ready");
     expect((await chat("reasoning")).status).toBe(200);
+    // The restart's lab event names the backend it restarted.
+    await waitFor(async () => ((await api<{ rows: unknown[] }>("/api/lab-events?kind=restart&backendId=qwen-14b")).body.data?.rows.length ?? 0) > 0);
+    const restartEvents = await api<{ rows: { message: string }[] }>("/api/lab-events?kind=restart&backendId=qwen-14b");
+    expect(restartEvents.body.data?.rows[0]?.message).toBe("restart of qwen-14b (from the api) succeeded");
+    // The switches above stopped and started qwen-7b: starts of a mode switch are not restarts, this one is.
+    const backends = (await status()).backends;
+    expect(backends.find((b) => b.id === "qwen-7b")).toMatchObject({ restarts: 0, containerInfo: { restartCount: 0 } });
+    expect(backends.find((b) => b.id === "qwen-14b")).toMatchObject({ restarts: 1, containerInfo: { restartCount: 0 } });
   }, 60_000);
 
   test("a killed backend is restarted by the watchdog, with the reason recorded", async () => {
@@ -187,6 +195,9 @@ describe("backends", () => {
     }, 20_000);
     const events = await api<{ rows: { kind: string; message: string }[] }>("/api/lab-events?backendId=qwen-7b");
     expect(events.body.data?.rows.find((e) => e.kind === "watchdog_restart")?.message).toMatch(/exited with code/);
+    // The restart's own record says why, too.
+    const restarts = await api<{ rows: { requestedBy: string; reason: string | null }[] }>("/api/modes/switches?kind=restart&backendId=qwen-7b");
+    expect(restarts.body.data?.rows[0]).toMatchObject({ requestedBy: "watchdog", reason: expect.stringMatching(/^container exited with code \d+/) });
     await waitFor(async () => (await status()).backends.find((b) => b.id === "qwen-7b")?.state === "ready", 30_000);
     expect((await chat("fast")).headers.get("x-switchyard-backend")).toBe("qwen-7b");
   }, 60_000);

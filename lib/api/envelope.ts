@@ -24,12 +24,18 @@ export const apiErrorStatuses = {
 
 export type ApiErrorCode = keyof typeof apiErrorStatuses;
 
+/** One field that made a request invalid: its dotted path in the body (or the config, for config edits) and why. */
+export interface ApiFieldIssue {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends BrandedError {
   static override readonly brand = "switchyard.ApiError";
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    readonly options: { retryAfterSeconds?: number } = {},
+    readonly options: { retryAfterSeconds?: number; issues?: ApiFieldIssue[] } = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -41,7 +47,8 @@ export interface ApiEnvelope<T> {
 }
 
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string };
+  /** `issues`: every invalid field, for forms that show each error beside its field. */
+  error: { code: ApiErrorCode; message: string; issues?: ApiFieldIssue[] };
 }
 
 /** A handler result sent with a status other than 200 (202 Accepted for operations that run on). */
@@ -79,7 +86,8 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof InvalidCursorError) return new ApiError("bad_request", error.message);
   if (error instanceof ZodError) {
     const issue = error.issues[0];
-    return new ApiError("bad_request", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+    const issues = error.issues.map((one) => ({ path: one.path.map(String).join("."), message: one.message }));
+    return new ApiError("bad_request", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`, { issues });
   }
   return new ApiError("internal_error", "Internal error; see the server log.");
 }
@@ -87,7 +95,8 @@ export function toApiError(error: unknown): ApiError {
 /** The error answer, with Retry-After when the error says when to come back. */
 export function apiErrorResponse(error: ApiError, headers: Record<string, string> = {}): Response {
   const retryAfter = error.options.retryAfterSeconds;
-  return Response.json({ error: { code: error.code, message: error.message } } satisfies ApiErrorBody, {
+  const issues = error.options.issues;
+  return Response.json({ error: { code: error.code, message: error.message, ...(issues ? { issues } : {}) } } satisfies ApiErrorBody, {
     status: apiErrorStatuses[error.code],
     headers: { ...headers, ...(retryAfter !== undefined ? { "retry-after": String(retryAfter) } : {}) },
   });

@@ -3,6 +3,7 @@ import type { Switchyard } from "@/lib/app/switchyard";
 import { getModeSwitch, listModeSwitches, type ModeSwitch, type ModeSwitchKind, type ModeSwitchStep } from "@/lib/db/queries/mode-switches";
 import { listLabEvents, type LabEvent, type LabEventSeverity } from "@/lib/db/queries/lab-events";
 import { LabNotFoundError } from "@/lib/lab/errors";
+import { recordModeRequest } from "./audit-changes";
 import { accepted, ApiError, WithStatus } from "./envelope";
 import { apiRoute } from "./route";
 
@@ -34,16 +35,20 @@ const operationStarted = z.object({ status: z.literal("started"), operationId: z
 const byId = z.object({ id: z.string().min(1) });
 
 /** POST /api/modes/{name}/activate: 202 with the operation id, or 200 when the mode is already active. */
-export const activateMode = apiRoute({ params: byName, response: z.union([operationStarted, z.object({ status: z.literal("already_active") })]) }, async ({ request, switchyard, params }) => {
+export const activateMode = apiRoute({ params: byName, response: z.union([operationStarted, z.object({ status: z.literal("already_active") })]) }, async ({ request, switchyard, admin, params }) => {
   await assertRuntimeReachable(switchyard);
+  const from = switchyard.controller.currentMode();
   const result = switchyard.controller.activateMode(params.name, requester(request));
+  if (result.status === "started") await recordModeRequest({ request, switchyard, admin }, "switch_requested", params.name, { mode: from }, { mode: params.name, operationId: result.operationId });
   return new WithStatus<typeof result>(result.status === "started" ? 202 : 200, result);
 });
 
 /** POST /api/backends/{id}/restart: 202 with the operation id. */
-export const restartBackend = apiRoute({ params: byId, response: operationStarted }, async ({ request, switchyard, params }) => {
+export const restartBackend = apiRoute({ params: byId, response: operationStarted }, async ({ request, switchyard, admin, params }) => {
   await assertRuntimeReachable(switchyard);
-  return accepted({ status: "started" as const, ...switchyard.controller.restartBackend(params.id, requester(request)) });
+  const started = switchyard.controller.restartBackend(params.id, requester(request));
+  await recordModeRequest({ request, switchyard, admin }, "restart_requested", params.id, null, { backendId: params.id, operationId: started.operationId });
+  return accepted({ status: "started" as const, ...started });
 });
 
 /** GET /api/modes/switches/{id}: one operation with its steps. */
@@ -53,26 +58,48 @@ export const getSwitch = apiRoute({ params: byId }, async ({ switchyard, params 
   return row;
 });
 
-const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional(),
-  kind: z.enum(["mode_switch", "restart"]).optional(),
-  backendId: z.string().optional(),
-});
+/** `from`/`to`: a time window (ISO 8601), as the request log's `from`/`to`; what a time chart shows. */
+const timeWindow = { from: z.coerce.date().optional(), to: z.coerce.date().optional() };
+const fromBeforeTo = (query: { from?: Date; to?: Date }) => !query.from || !query.to || query.from < query.to;
+const FROM_BEFORE_TO = { error: "from must be before to", path: ["from"] };
 
-/** GET /api/modes/switches: history of mode switches and restarts with their steps, newest first. */
-export const listSwitches = apiRoute({ query: pageQuery }, async ({ switchyard, query }) => listModeSwitches(query, switchyard.db));
+const pageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().optional(),
+    kind: z.enum(["mode_switch", "restart"]).optional(),
+    backendId: z.string().optional(),
+    ...timeWindow,
+  })
+  .refine(fromBeforeTo, FROM_BEFORE_TO);
 
-const eventsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().optional(),
-  backendId: z.string().optional(),
-  kind: z.string().optional(),
-  severity: z.enum(["info", "warning", "error"]).optional(),
-});
+/**
+ * GET /api/modes/switches: history of mode switches and restarts with their steps, newest first. With `from`/`to`,
+ * the operations that overlap the window: still running at `from` or later (an operation that began before it counts).
+ */
+export const listSwitches = apiRoute({ query: pageQuery }, async ({ switchyard, query: { from, to, ...query } }) =>
+  listModeSwitches({ ...query, activeSince: from, startedBefore: to }, switchyard.db),
+);
 
-/** GET /api/lab-events: restarts, health changes, watchdog actions, newest first. */
-export const listEvents = apiRoute({ query: eventsQuery }, async ({ switchyard, query }) => listLabEvents(query, switchyard.db));
+const eventsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().optional(),
+    backendId: z.string().optional(),
+    // One kind, or several comma-separated (the charts' markers read crashes and watchdog restarts in one list).
+    kind: z
+      .string()
+      .optional()
+      .transform((value) => value?.split(",").map((kind) => kind.trim())),
+    severity: z.enum(["info", "warning", "error"]).optional(),
+    ...timeWindow,
+  })
+  .refine(fromBeforeTo, FROM_BEFORE_TO);
+
+/** GET /api/lab-events: restarts, health changes, watchdog actions, newest first; `from`/`to` keep those in the window. */
+export const listEvents = apiRoute({ query: eventsQuery }, async ({ switchyard, query: { from, to, ...query } }) =>
+  listLabEvents({ ...query, since: from, before: to }, switchyard.db),
+);
 
 /** 404 for a backend id the config does not name. */
 export function assertKnownBackend(switchyard: Switchyard, id: string): void {

@@ -84,7 +84,7 @@ test("a request is found by Switchyard's id and by the client's x-request-id (th
 test("usage totals and series come from the rollups and equal the rows", async () => {
   const response = await get(`/api/usage?${range}&groupBy=backend&bucketMinutes=60`);
   expect(response.status).toBe(200);
-  const usage = ((await response.json()) as { data: { totals: { group: string; requests: number; status5xx: number; completionTokens: number; energyWh: number; ttftP50Ms: number }[]; series: { at: number; requests: number }[] } }).data;
+  const usage = ((await response.json()) as { data: { totals: { group: string; requests: number; status5xx: number; completionTokens: number; energyWh: number; ttftP50Ms: number; ttftP99Ms: number; ttftMaxMs: number; durationP99Ms: number; durationMaxMs: number }[]; series: { at: number; requests: number }[] } }).data;
   const byBackend = Object.fromEntries(usage.totals.map((total) => [total.group, total]));
   expect(byBackend["qwen-7b"]).toMatchObject({ requests: ROWS / 2, status5xx: 0, completionTokens: (ROWS / 2) * 10 });
   expect(byBackend["qwen-14b"]).toMatchObject({ requests: ROWS / 2, status5xx: ROWS / 10 });
@@ -92,6 +92,8 @@ test("usage totals and series come from the rollups and equal the rows", async (
   // TTFTs of 100..149 ms all fall in one bucket (100-250): the median lies inside it.
   expect(byBackend["qwen-7b"]!.ttftP50Ms).toBeGreaterThan(100);
   expect(byBackend["qwen-7b"]!.ttftP50Ms).toBeLessThan(250);
+  // Never above the slowest request: interpolation alone puts p99 at 248.5 ms of that bucket; the slowest took 149 ms.
+  expect(byBackend["qwen-7b"]).toMatchObject({ ttftMaxMs: 149, ttftP99Ms: 149, durationMaxMs: 400, durationP99Ms: 400 });
   expect(usage.series.reduce((sum, point) => sum + point.requests, 0)).toBe(ROWS);
   expect(usage.series.every((point) => (point.at - base) % 3_600_000 === 0)).toBe(true);
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { EnergyPrice } from "@/lib/config/energy-price";
 import { EXPORT_CONTENT_TYPES } from "@/lib/db/request-log/export-format";
 import type { RequestLogFilters } from "@/lib/db/request-log/queries";
 import type { RequestDetail } from "@/lib/db/request-log/reader";
@@ -8,6 +9,7 @@ import { REQUEST_LOG_OUTCOMES } from "@/lib/request-log/record";
 import { ROLLUP_DIMENSIONS } from "@/lib/request-log/rollup";
 import { ApiError } from "./envelope";
 import { apiRoute } from "./route";
+import { usageGroupLabels } from "./usage-labels";
 
 // The request log over the API. Every read runs on the request log's reader worker (lib/db/request-log), so an
 // operator paging, searching or exporting never holds up the gateway.
@@ -25,7 +27,8 @@ export interface RequestLogPageJson {
   nextCursor: string | null;
 }
 
-export type UsageReportJson = UsageReport;
+/** GET /api/usage: the report, the configured price of a kWh (null: none), and names for groups that are ids (API keys). */
+export type UsageReportJson = UsageReport & { energyPrice: EnergyPrice | null; groupLabels: Record<string, string> };
 
 const list = (value: string | undefined) => (value ? value.split(",").map((v) => v.trim()).filter(Boolean) : undefined);
 const strings = z.string().optional().transform(list);
@@ -130,5 +133,6 @@ export const getUsage = apiRoute({ query: usageQuery }, async ({ switchyard, que
   const to = query.to ?? new Date();
   const from = query.from ?? new Date(to.getTime() - RANGE_MS[query.range]);
   const bucketMs = query.bucketMinutes ? query.bucketMinutes * 60_000 : DEFAULT_BUCKET_MS[query.range];
-  return switchyard.requestLogReader.call("usage", { from, to, bucketMs, groupBy: query.groupBy });
+  const report = await switchyard.requestLogReader.call("usage", { from, to, bucketMs, groupBy: query.groupBy });
+  return { ...report, energyPrice: switchyard.config().energyPrice, groupLabels: await usageGroupLabels(report, switchyard.db) };
 });

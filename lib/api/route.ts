@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { getSwitchyard } from "@/lib/app/instance";
 import { assertAllowedHost } from "@/lib/auth/allowed-hosts";
 import type { Switchyard } from "@/lib/app/switchyard";
+import type { AdminIdentity } from "@/lib/auth/admin";
 import { readBodyUpTo } from "@/lib/http/read-limited";
 import { ApiError, apiErrorResponse, toApiError, WithStatus, type ApiEnvelope } from "./envelope";
 
@@ -13,6 +14,8 @@ export interface NextRouteContext {
 export interface ApiRouteContext<Params, Query, Body> {
   request: Request;
   switchyard: Switchyard;
+  /** Who is asking (null on public routes): the audit trail records it. */
+  admin: AdminIdentity | null;
   params: Params;
   query: Query;
   body: Body;
@@ -50,11 +53,11 @@ export function apiRoute<P extends z.ZodType | undefined = undefined, Q extends 
     try {
       const switchyard = await getSwitchyard();
       assertAllowedHost(request, switchyard.config().server.allowedHosts);
-      if (spec.access !== "public") await switchyard.adminAuth.require(request);
+      const admin = spec.access !== "public" ? await switchyard.adminAuth.require(request) : null;
       const params = (spec.params ? spec.params.parse((await context?.params) ?? {}) : undefined) as Parsed<P>;
       const query = (spec.query ? spec.query.parse(Object.fromEntries(new URL(request.url).searchParams)) : undefined) as Parsed<Q>;
       const body = (spec.body ? spec.body.parse(await readJsonBody(request)) : undefined) as Parsed<B>;
-      const result = await handler({ request, switchyard, params, query, body });
+      const result = await handler({ request, switchyard, admin, params, query, body });
       if (result instanceof Response) return result;
       const { status, data, extraHeaders } = result instanceof WithStatus ? { status: result.status, data: result.data, extraHeaders: result.headers } : { status: 200, data: result, extraHeaders: {} };
       const shaped = spec.response ? spec.response.parse(data) : data;

@@ -1,12 +1,25 @@
 import type { Switchyard } from "@/lib/app/switchyard";
+import { countRestartsByBackend } from "@/lib/db/queries/mode-switches";
 import type { OperationView } from "@/lib/lab/controller";
+import type { RunningOperationEstimate } from "@/lib/lab/estimates";
+import type { Expectation } from "@/lib/lab/estimator";
 import { backendsOfMode } from "@/lib/routing/resolve";
 import type { ContainerInfo } from "@/lib/runtime/types";
 import type { EnergyTotals, GpuTelemetryStatus } from "@/lib/telemetry/service";
 import type { GpuSample } from "@/lib/telemetry/types";
 import { apiRoute } from "./route";
 
-export type BackendState = "ready" | "loading" | "draining" | "stopped" | "down" | "unhealthy";
+export type BackendState = "ready" | "loading" | "draining" | "stopped" | "down" | "unhealthy" | "asleep";
+
+export interface EngineReadings {
+  running: number | null;
+  waiting: number | null;
+  kvCacheUsage: number | null;
+  generationTokensPerSecond: number | null;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  at: number;
+}
 
 export interface BackendStatus {
   id: string;
@@ -22,16 +35,25 @@ export interface BackendStatus {
   queued: number;
   maxConcurrency: number;
   maxQueue: number;
-  /** From the backend's vLLM metrics. */
-  engine: { running: number | null; waiting: number | null; kvCacheUsage: number | null; generationTokensPerSecond: number | null; ttftP50Ms: number | null; ttftP95Ms: number | null; at: number } | null;
+  /** From the backend's vLLM metrics; null while its engine is not running (stopped, down, or not scraped since it started). */
+  engine: EngineReadings | null;
+  /** Restarts of this backend Switchyard recorded (console, API, watchdog); starts of a mode switch are not restarts. */
+  restarts: number;
   containerInfo: (Omit<ContainerInfo, "startedAt" | "finishedAt"> & { startedAt: string | null; finishedAt: string | null }) | null;
   watchdog: { enabled: boolean; nextAttemptAt: number | null } | null;
+  /** The engine asleep on purpose (vLLM sleep mode, verified by GPU memory), with its level and since when; null when not. */
+  asleep: { level: 1 | 2; since: string } | null;
+  /** The sleep level the backend declares (`sleep.level`): leaving its mode puts it to sleep; null = it is stopped. */
+  sleepLevel: 1 | 2 | null;
 }
 
 export interface LabStatus {
   mode: string;
-  modes: { name: string; description: string | null; backends: string[]; gpus: number[] }[];
+  /** Each mode, and for the others what a switch to it from the current mode usually takes (recorded history, else a default). */
+  modes: { name: string; description: string | null; backends: string[]; gpus: number[]; switchEstimate: Expectation | null }[];
   operation: OperationView | null;
+  /** What the running operation usually takes (whole and per step), from recorded history; null when none runs. */
+  operationEstimate: RunningOperationEstimate | null;
   runtime: { kind: string; reachable: boolean; error: string | null };
   auth: string;
   adminAccess: { open: boolean; passwordLogin: boolean };
@@ -42,7 +64,7 @@ export interface LabStatus {
   gpuTelemetry: GpuTelemetryStatus;
   /** Energy the GPUs drew since start, split into what requests were charged and idle (rows + idle = measured). */
   energy: EnergyTotals;
-  requestLog: { queued: number; written: number; dropped: number; failedBatches: number; lastError: string | null };
+  requestLog: { queued: number; written: number; dropped: number; failedBatches: number; busyBatches: number; lastError: string | null };
   startedAt: string;
 }
 
@@ -56,11 +78,28 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
   const operation = controller.runningOperation();
   const ping = runtime ? await runtime.ping() : { ok: true as const };
   const log = switchyard.requestLog.stats();
+  const restarts = await countRestartsByBackend(switchyard.db);
   const backends = await Promise.all(
     Object.entries(config.backends).map(async ([id, backend]): Promise<BackendStatus> => {
       const info = runtime && ping.ok && (backend.container || runtime.kind === "simulated") ? await runtime.inspect(id).catch((error: Error) => errorInfo(id, backend.container ?? id, error)) : null;
-      const engine = telemetry.latestBackend(id);
+      const scrape = telemetry.latestBackend(id);
       const { state, reason } = backendState(switchyard, id, operation, info);
+      const engine = currentEngineReadings(
+        state,
+        scrape
+          ? {
+              at: scrape.at,
+              running: scrape.sample.running,
+              waiting: scrape.sample.waiting,
+              kvCacheUsage: scrape.sample.kvCacheUsage,
+              generationTokensPerSecond: scrape.generationTokensPerSecond,
+              ttftP50Ms: scrape.ttftP50Ms,
+              ttftP95Ms: scrape.ttftP95Ms,
+            }
+          : null,
+        info?.startedAt ?? null,
+      );
+      const asleep = state === "asleep" ? switchyard.controller.sleepingEngine(id) : null;
       return {
         id,
         servedModel: backend.servedModel,
@@ -74,19 +113,12 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
         queued: queuedOn(switchyard, id),
         maxConcurrency: backend.maxConcurrency,
         maxQueue: backend.maxQueue,
-        engine: engine
-          ? {
-              at: engine.at,
-              running: engine.sample.running,
-              waiting: engine.sample.waiting,
-              kvCacheUsage: engine.sample.kvCacheUsage,
-              generationTokensPerSecond: engine.generationTokensPerSecond,
-              ttftP50Ms: engine.ttftP50Ms,
-              ttftP95Ms: engine.ttftP95Ms,
-            }
-          : null,
+        engine,
+        restarts: restarts.get(id) ?? 0,
         containerInfo: info ? { ...info, startedAt: info.startedAt?.toISOString() ?? null, finishedAt: info.finishedAt?.toISOString() ?? null } : null,
         watchdog: switchyard.watchdog ? { enabled: switchyard.watchdog.isEnabled(id), nextAttemptAt: switchyard.watchdog.nextAttemptAt(id) } : null,
+        asleep: asleep ? { level: asleep.level, since: new Date(asleep.since).toISOString() } : null,
+        sleepLevel: backend.sleep?.level ?? null,
       };
     }),
   );
@@ -97,8 +129,10 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
       description: m.description ?? null,
       backends: m.backends,
       gpus: [...new Set(m.backends.flatMap((id) => config.backends[id]?.gpus ?? []))].sort(),
+      switchEstimate: name === mode ? null : expectationOnly(switchyard.estimates.estimator.modeSwitch(mode, name)),
     })),
     operation,
+    operationEstimate: operation ? switchyard.estimates.runningOperation() : null,
     runtime: { kind: config.runtime, reachable: ping.ok, error: ping.ok ? null : ping.error },
     auth: config.auth,
     adminAccess: { open: switchyard.adminAuth.open, passwordLogin: switchyard.adminAuth.passwordLogin },
@@ -113,11 +147,30 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
   };
 }
 
+/**
+ * The engine's readings worth showing: none for a backend that is stopped or down (the telemetry keeps the last
+ * scrape of an engine that no longer runs: "running 1, 20 tok/s" on a dead backend), nor a scrape older than the
+ * container's current start (the previous run's).
+ */
+export function currentEngineReadings(state: BackendState, readings: EngineReadings | null, containerStartedAt: Date | null): EngineReadings | null {
+  if (!readings || state === "stopped" || state === "down" || state === "asleep") return null;
+  if (containerStartedAt && readings.at < containerStartedAt.getTime()) return null;
+  return readings;
+}
+
+/** The whole switch's expectation, without its per-step breakdown (that comes with the running operation). */
+function expectationOnly({ expectedMs, basis, samples }: Expectation): Expectation {
+  return { expectedMs, basis, samples };
+}
+
 /** One word for what a backend is doing, from the running operation, the container and the health checks. */
 function backendState(switchyard: Switchyard, id: string, operation: OperationView | null, info: ContainerInfo | null): { state: BackendState; reason: string | null } {
   const { controller, health } = switchyard;
   const inMode = backendsOfMode(switchyard.config(), controller.currentMode()).includes(id);
   const containerRunning = info ? info.state === "running" || info.state === "restarting" : null;
+  // Asleep on purpose: the container runs, the engine holds (almost) no GPU memory and serves nothing.
+  const sleeping = controller.sleepingEngine(id);
+  if (sleeping && containerRunning !== false) return { state: "asleep", reason: `asleep (level ${sleeping.level}): ${sleeping.level === 1 ? "weights in host RAM" : "weights discarded"}, wakes on a switch to its mode` };
   if (!controller.isAdmitting(id) && operation) {
     const step = operation.steps.at(-1)?.name ?? "";
     if (step === "stop_admitting" || step === "drain") return { state: "draining", reason: `${operation.kind.replace("_", " ")} in progress` };

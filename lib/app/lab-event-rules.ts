@@ -33,14 +33,19 @@ export function operationOutcomeRule(parts: { bus: EventBus; labEvents: LabEvent
   const { bus, labEvents, config, lab, health } = parts;
   return bus.subscribe((event) => {
     if (event.type !== "operation_done") return;
+    const { kind, backendId, requestedBy, status, error } = event.data;
+    const what = kind === "restart" ? `restart of ${backendId ?? "?"}` : "mode switch";
     labEvents({
-      kind: event.data.kind === "restart" ? "restart" : "mode_switch",
-      severity: event.data.status === "succeeded" ? "info" : "error",
-      backendId: null,
-      message: `${event.data.kind.replace("_", " ")} ${event.data.status}${event.data.error ? `: ${event.data.error}` : ""}`,
+      kind: kind === "restart" ? "restart" : "mode_switch",
+      severity: status === "succeeded" ? "info" : "error",
+      backendId: kind === "restart" ? backendId : null,
+      message: `${what} (from the ${requestedBy}) ${status.replace("_", " ")}${error ? `: ${error}` : ""}`,
     });
     const inMode = backendsOfMode(config(), lab.currentMode());
     for (const id of Object.keys(config().backends)) if (!inMode.includes(id)) health.reset(id);
+    // The mode's backends just passed their probes: learn their health now, not at the next tick, so the console does
+    // not show the woken or started ones as loading for seconds after the switch said they were ready.
+    void health.refresh();
   });
 }
 

@@ -1,5 +1,7 @@
 import type { LabConfig } from "@/lib/config/schema";
 import type { PrismaClient } from "@/lib/db/client";
+import { applyAlertDeliveryRetention } from "@/lib/db/queries/alert-deliveries";
+import { applyAuditEntryRetention } from "@/lib/db/queries/audit-entries";
 import { applyLabEventRetention } from "@/lib/db/queries/lab-events";
 import { applySampleRetention } from "@/lib/db/queries/samples";
 import type { RequestLogReader } from "@/lib/db/request-log/reader";
@@ -16,6 +18,8 @@ export async function applyRetention(config: LabConfig, prisma: PrismaClient, re
     requestLog.call("retention", { maxAgeDays: retentionDays, maxRows: retentionRows, bodyDays: bodyRetentionDays, rollupDays: rollupRetentionDays, now: new Date() }),
     applySampleRetention({ maxAgeDays: config.telemetry.retentionDays }, prisma),
     applyLabEventRetention({ maxAgeDays: Math.max(retentionDays, LAB_EVENT_MIN_DAYS) }, prisma),
+    applyAlertDeliveryRetention({ maxAgeDays: config.alerts.retentionDays }, prisma),
+    applyAuditEntryRetention({ maxAgeDays: config.audit.retentionDays }, prisma),
   ]);
 }
 

@@ -29,17 +29,20 @@ export function livenessRoute(): Response {
   return Response.json({ status: "ok" });
 }
 
-/** Readiness: started, config loaded, not shutting down; lists what the current mode's backends look like. */
-export async function readinessRoute(): Promise<Response> {
+/**
+ * GET /readyz: Switchyard itself is ready to take requests (started, config loaded, not shutting down). It is 200
+ * while the mode's backends still load or a switch runs: requests then wait for the lab instead of failing
+ * (lib/gateway/lab-wait.ts). `?strict=1` is 200 only when, besides, no lab operation runs and every backend of the
+ * current mode passed its health check ("loading" otherwise): for health checks that gate traffic or other services.
+ */
+export async function readinessRoute(request: Request): Promise<Response> {
   const switchyard = await getSwitchyard();
-  const config = switchyard.config();
-  const mode = switchyard.controller.currentMode();
-  const backends = Object.fromEntries((config.modes[mode]?.backends ?? []).map((id) => [id, switchyard.health.status(id).state]));
-  const ready = !switchyard.isDraining();
-  return Response.json(
-    { status: ready ? "ready" : "draining", mode, backends, configError: switchyard.configStore.lastError()?.message ?? null },
-    { status: ready ? 200 : 503 },
-  );
+  const strict = ["1", "true"].includes(new URL(request.url).searchParams.get("strict") ?? "");
+  const configError = switchyard.configStore.lastError()?.message ?? null;
+  if (switchyard.isDraining()) return Response.json({ status: "draining", ...switchyard.readiness.modeReadiness(), configError }, { status: 503 });
+  const lab = switchyard.readiness.modeReadiness();
+  const ready = !strict || lab.ready;
+  return Response.json({ status: ready ? "ready" : "loading", strict, ...lab, configError }, { status: ready ? 200 : 503 });
 }
 
 /** The gateway's Prometheus metrics. */

@@ -1,3 +1,4 @@
+import { createAlertService, type AlertService } from "@/lib/alerts/service";
 import { createAdmissionFromConfig } from "@/lib/admission/from-config";
 import type { BackendAdmission } from "@/lib/admission/backend-admission";
 import { InFlightTracker } from "@/lib/admission/in-flight";
@@ -14,7 +15,7 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { prismaAdminSessionStore } from "@/lib/db/queries/admin-sessions";
 import { findApiKeyByHash, touchApiKey } from "@/lib/db/queries/api-keys";
 import { getLabStateValue } from "@/lib/db/queries/lab-state";
-import { markInterruptedModeSwitches } from "@/lib/db/queries/mode-switches";
+import { getLastModeSwitchEndedAt, markInterruptedModeSwitches } from "@/lib/db/queries/mode-switches";
 import { insertBackendSamples, insertGpuSamples } from "@/lib/db/queries/samples";
 import { createRequestLogReader, type RequestLogReader } from "@/lib/db/request-log/reader";
 import { createRequestLogWriter, disabledRequestLog, markInterruptedRequests, type RequestLogWriter } from "@/lib/db/request-log-writer";
@@ -27,9 +28,14 @@ import { BackendHealth } from "@/lib/lab/backend-health";
 import { systemClock, type Clock } from "@/lib/lab/clock";
 import { LabController, type LabControllerDeps } from "@/lib/lab/controller";
 import { createDbOperationRecorder } from "@/lib/lab/db-recorder";
+import { createEngineSleepClient } from "@/lib/lab/engine-sleep";
 import { createLabEventLog, type LabEventLog } from "@/lib/lab/event-log";
+import { createDbTimingStore, LabEstimates } from "@/lib/lab/estimates";
 import { createGenerationProbe, createReadinessProbe } from "@/lib/lab/probes";
-import { reconcileContainers } from "@/lib/lab/reconcile";
+import { reconcileContainers, type ReconcileResult, type ReconcileSleep } from "@/lib/lab/reconcile";
+import { StartupLoads } from "@/lib/lab/startup-loads";
+import { OnDemandSwitching } from "@/lib/lab/on-demand";
+import { LabReadiness } from "@/lib/lab/readiness";
 import { Watchdog } from "@/lib/lab/watchdog";
 import { createGatewayMetrics, type GatewayMetrics } from "@/lib/observability/gateway-metrics";
 import { labMetricsSources } from "@/lib/observability/lab-metrics-sources";
@@ -71,6 +77,8 @@ export interface Switchyard {
   dbFile: string;
   bus: EventBus;
   controller: LabController;
+  /** Measured operation durations and the expected times they give (lib/lab/estimates.ts). */
+  estimates: LabEstimates;
   gateway: Gateway;
   health: BackendHealth;
   inFlight: InFlightTracker;
@@ -82,7 +90,11 @@ export interface Switchyard {
   telemetry: TelemetryService;
   runtime: ContainerRuntime | null;
   watchdog: Watchdog | null;
+  /** Which down backends will come back by themselves, and the strict readiness of `/readyz?strict=1`. */
+  readiness: LabReadiness;
+  onDemand: OnDemandSwitching;
   labEvents: LabEventLog;
+  alerts: AlertService;
   adminAuth: AdminAuth;
   apiKeys: ApiKeyAuthenticator;
   startedAt: Date;
@@ -115,6 +127,8 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
   });
   const apiKeys = createApiKeyAuthenticator({ findByHash: (hash) => findApiKeyByHash(hash, db), touch: (id, at) => touchApiKey(id, at, db) });
   const labEvents = createLabEventLog(db, bus);
+  const alerts = createAlertService({ alerts: () => config().alerts, bus, db });
+  await alerts.restore();
   await recordInterruptedWork(db, options.dbFile, labEvents);
   const requestLogReader = createRequestLogReader({ dbFile: options.dbFile });
 
@@ -147,20 +161,24 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
       backend: async (rows) => void (await insertBackendSamples(rows.map((row) => ({ ...row, inFlight: inFlight.inFlight(row.backendId) })), db)),
     },
   });
+  const engineSleep = createEngineSleepClient(config);
   const controller = new LabController({
     config,
     runtime,
     inFlight,
     gpuMemoryUsedMiB: (gpu) => telemetry.gpuMemoryUsedMiB(gpu),
+    gpuMemoryTotalMiB: (gpu) => telemetry.gpuMemoryTotalMiB(gpu),
     probeReady: createReadinessProbe(config),
     probeGeneration: createGenerationProbe(config),
     clock,
-    timings: operationTimings(config().lab),
+    timings: operationTimings(config().lab, config().telemetry.intervalMs),
     recorder: createDbOperationRecorder(db),
     bus,
     initialMode,
+    engineSleep,
   });
   labRef.current = controller;
+  const estimates = await LabEstimates.start({ config, bus, runningOperation: () => controller.runningOperation(), clock, store: createDbTimingStore(db) });
   telemetry.start();
 
   const health = new BackendHealth({
@@ -170,21 +188,24 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     onChange: healthChangeRule(bus, labEvents),
   });
   const stopOperationRule = operationOutcomeRule({ bus, labEvents, config, lab: controller, health });
-  if (runtime) await reconcileAtStart(config(), initialMode, runtime, labEvents);
+  const reconciled = runtime ? await reconcileAtStart(config(), initialMode, runtime, labEvents, { engines: engineSleep, adopt: (id, level) => controller.adoptSleepingEngine(id, level) }, clock) : null;
+  const startupLoads = followStartupLoads(config, clock, controller, estimates, reconciled?.startedAt ?? {});
   health.start();
+  alerts.followHealth((id) => health.status(id).state === "ready");
 
   const watchdog = runtime
     ? new Watchdog({
         config,
         currentMode: () => controller.currentMode(),
         isBusy: () => controller.runningOperation() !== null,
-        restart: (id) => void controller.restartBackend(id, "watchdog"),
+        restart: (id, reason) => void controller.restartBackend(id, "watchdog", reason),
         runtime,
         health: (id) => health.status(id),
         recordEvent: labEvents,
         clock,
         failureThreshold: config().lab.watchdogFailureThreshold,
         loadTimeoutMs: config().lab.loadTimeoutSeconds * 1000,
+        maxRestarts: config().lab.watchdogMaxRestarts,
       })
     : null;
   const checkWatchdog = () => void watchdog?.check().catch((error: unknown) => console.error("[watchdog] check failed", error));
@@ -197,6 +218,10 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
   const pools = new UpstreamPools();
   const admission = createAdmissionFromConfig(config);
   configStore.onChange(() => admission.limitsChanged());
+  const readiness = new LabReadiness({ config, runtime, health, watchdog, lab: controller, bus, clock });
+  const lastSwitchEndedAt = (await getLastModeSwitchEndedAt(db))?.getTime() ?? null;
+  const onDemand = new OnDemandSwitching({ config, lab: controller, load: (id) => loadOf(admission, id), recordEvent: labEvents, bus, clock, lastSwitchEndedAt });
+  onDemand.start();
   const metrics = createGatewayMetrics({
     admission: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, admission.snapshotOf(id)])),
     inFlight: () => Object.fromEntries(Object.keys(config().backends).map((id) => [id, inFlight.inFlight(id)])),
@@ -209,16 +234,18 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     admission,
     keyLimits: createKeyLimiter(),
     authenticate: requestAuthenticator(apiKeys),
-    lab: gatewayLabView(config, controller, health),
+    lab: { ...gatewayLabView(config, controller, health), ...readinessView(readiness, onDemand) },
     pools,
     inFlight,
     sink: { nextId: () => requestLog.nextId(), record: (entry) => recordWithEnergy(entry, requestLog, telemetry) },
     backendState: (id) => telemetry.stateFor(id, config().backends[id]?.gpus ?? []),
     onFinished: (record) => {
       metrics.observe(record);
+      onDemand.observe(record);
       bus.publish("request", { id: record.id, receivedAt: record.receivedAt.toISOString(), outcome: record.outcome, status: record.status, backend: record.backend, requestedModel: record.requestedModel });
     },
     isDraining: () => draining,
+    estimates: { operationRemaining: () => estimates.runningOperation()?.remaining ?? null },
   });
 
   const retention = startRetention(config, db, requestLogReader);
@@ -231,6 +258,7 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     dbFile: options.dbFile,
     bus,
     controller,
+    estimates,
     gateway,
     health,
     inFlight,
@@ -241,7 +269,10 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
     telemetry,
     runtime,
     watchdog,
+    readiness,
+    onDemand,
     labEvents,
+    alerts,
     adminAuth,
     apiKeys,
     startedAt: new Date(clock.now()),
@@ -251,8 +282,8 @@ export async function createSwitchyard(options: SwitchyardOptions): Promise<Swit
         beginDraining: () => void (draining = true),
         inFlight: () => inFlight.total(),
         drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
-        producers: [() => retention.stop(), () => clearInterval(watchdogTimer), stopExitRule, stopOperationRule, () => health.stop(), () => configStore.close(), () => telemetry.stop()],
-        flushers: [() => requestLog.stop()],
+        producers: [() => retention.stop(), () => clearInterval(watchdogTimer), () => onDemand.stop(), () => startupLoads.stop(), stopExitRule, stopOperationRule, () => estimates.stop(), () => health.stop(), () => configStore.close(), () => telemetry.stop()],
+        flushers: [() => requestLog.stop(), () => estimates.flush(), () => alerts.stop()],
         // Simulator processes belong to this process; real containers keep running without us.
         closers: [
           () => pools.close(),
@@ -281,27 +312,46 @@ async function recordInterruptedWork(db: PrismaClient, dbFile: string, labEvents
 }
 
 /** Brings the containers in line with the mode the lab is in; an unreachable engine is reported, not fatal. */
-async function reconcileAtStart(config: LabConfig, mode: string, runtime: ContainerRuntime, labEvents: LabEventLog): Promise<void> {
+async function reconcileAtStart(config: LabConfig, mode: string, runtime: ContainerRuntime, labEvents: LabEventLog, sleep: ReconcileSleep, clock: Clock): Promise<ReconcileResult | null> {
   const ping = await runtime.ping();
   if (!ping.ok) {
     labEvents({ kind: "runtime", severity: "error", message: `container runtime unreachable: ${ping.error}; the gateway keeps serving what is running` });
-    return;
+    return null;
   }
-  const result = await reconcileContainers(config, mode, runtime);
-  if (result.started.length + result.stopped.length === 0 && result.problems.length === 0) return;
+  const result = await reconcileContainers(config, mode, runtime, sleep, () => clock.now());
+  if (result.started.length + result.stopped.length + result.leftAsleep.length + result.woken.length === 0 && result.problems.length === 0) return result;
+  const slept = [result.leftAsleep.length > 0 ? `, left asleep ${result.leftAsleep.join(", ")}` : "", result.woken.length > 0 ? `, woke ${result.woken.join(", ")}` : ""].join("");
   labEvents({
     kind: "reconcile",
     severity: result.problems.length > 0 ? "warning" : "info",
-    message: `start-up in mode ${mode}: started ${result.started.join(", ") || "nothing"}, stopped ${result.stopped.join(", ") || "nothing"}${result.problems.length > 0 ? `; problems: ${result.problems.join("; ")}` : ""}`,
+    message: `start-up in mode ${mode}: started ${result.started.join(", ") || "nothing"}, stopped ${result.stopped.join(", ") || "nothing"}${slept}${result.problems.length > 0 ? `; problems: ${result.problems.join("; ")}` : ""}`,
   });
+  return result;
 }
 
-function operationTimings(lab: LabConfig["lab"]): LabControllerDeps["timings"] {
+/** The start-up loads' timings (lib/lab/startup-loads.ts), followed in the background: start-up does not wait for them. */
+function followStartupLoads(config: () => LabConfig, clock: Clock, controller: LabController, estimates: LabEstimates, startedAt: Record<string, number>): StartupLoads {
+  const loads = new StartupLoads({
+    probeReady: createReadinessProbe(config),
+    probeGeneration: createGenerationProbe(config),
+    clock,
+    loadTimeoutMs: config().lab.loadTimeoutSeconds * 1000,
+    pollMs: 250,
+    operationRunning: () => controller.runningOperation() !== null,
+    record: (samples) => estimates.record(samples),
+  });
+  void loads.follow(startedAt);
+  return loads;
+}
+
+function operationTimings(lab: LabConfig["lab"], telemetryIntervalMs: number): LabControllerDeps["timings"] {
   return {
     drainMs: lab.drainSeconds * 1000,
     stopTimeoutSeconds: lab.stopTimeoutSeconds,
     memoryReleaseMs: lab.memoryReleaseSeconds * 1000,
     memoryReleasedBelowMiB: lab.memoryReleasedBelowMiB,
+    // Three GPU readings after a sleep before its residue counts as too much (lib/lab/sleep-actions.ts).
+    sleepReleaseMs: Math.min(lab.memoryReleaseSeconds * 1000, Math.max(5_000, 3 * telemetryIntervalMs)),
     loadTimeoutMs: lab.loadTimeoutSeconds * 1000,
     pollMs: 250,
   };
@@ -321,6 +371,21 @@ function gatewayLabView(config: () => LabConfig, controller: LabController, heal
   };
 }
 
+/** The lab's side of waiting instead of a 503 (lib/gateway/lab-wait.ts): readiness of down backends, on-demand switching. */
+function readinessView(readiness: LabReadiness, onDemand: OnDemandSwitching): Pick<LabView, "outlook" | "nextChange" | "trySwitch"> {
+  return {
+    outlook: (id, withinMs) => readiness.outlook(id, withinMs),
+    nextChange: (timeoutMs) => readiness.nextChange(timeoutMs),
+    trySwitch: (request) => onDemand.trySwitch(request),
+  };
+}
+
+/** Requests on a backend, in flight or queued: all of them, and the interactive lane's. */
+function loadOf(admission: BackendAdmission, backendId: string): { total: number; interactive: number } {
+  const { inFlight, batchInFlight, queued } = admission.snapshotOf(backendId);
+  return { total: inFlight + queued.interactive + queued.batch, interactive: inFlight - batchInFlight + queued.interactive };
+}
+
 function backendUrls(config: LabConfig, ids: string[]): { id: string; url: string }[] {
   return ids.flatMap((id) => (config.backends[id] ? [{ id, url: config.backends[id].url }] : []));
 }
@@ -332,7 +397,7 @@ function simulatedLoads(config: LabConfig, runtime: ContainerRuntime | null, inF
     id,
     gpus: backend.gpus,
     state: runtime.isLoaded(id) ? "ready" : runtime.isRunning(id) ? "loading" : "stopped",
-    memoryMiB: backend.sim?.memoryMiB,
+    memoryMiB: runtime.gpuMemoryMiB(id) ?? backend.sim?.memoryMiB,
     activity: Math.min(1, inFlight.inFlight(id) / (backend.sim?.maxNumSeqs ?? backend.maxConcurrency)),
   }));
 }

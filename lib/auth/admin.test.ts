@@ -5,6 +5,9 @@ import { generateApiKey } from "./api-keys";
 import { AuthError } from "./errors";
 import { LoginRateLimiter } from "./login-rate-limit";
 
+/** The stored session id of a `switchyard_session=<token>` cookie. */
+const stored = (cookie: string): string => sessionId(cookie.slice(`${SESSION_COOKIE}=`.length));
+
 const PASSWORD = "hunter2-but-longer";
 const TOKEN = "admin-token-0123456789abcdefghijklmnop";
 const ORIGIN = "http://lab.local:3000";
@@ -75,7 +78,8 @@ describe("signing in", () => {
     expect(JSON.stringify(stored)).not.toContain(token);
 
     const withCookie = request("/api/status", { headers: { cookie: `theme=dark; ${cookieOf(signIn.setCookie)}` } });
-    await expect(auth.authorize(withCookie)).resolves.toEqual({ via: "session" });
+    // The session is named (its stored id, never the token): the audit trail records who changed what.
+    await expect(auth.authorize(withCookie)).resolves.toEqual({ via: "session", sessionId: sessionId(token) });
   });
 
   test("the cookie is Secure when the browser came over https", async () => {
@@ -145,7 +149,7 @@ describe("authorizing admin requests", () => {
     const cookie = cookieOf(setCookie);
     const withCookie = (value: string) => request("/api/status", { headers: { cookie: value } });
     advance(60 * 60_000 - 1);
-    await expect(auth.authorize(withCookie(cookie))).resolves.toEqual({ via: "session" });
+    await expect(auth.authorize(withCookie(cookie))).resolves.toEqual({ via: "session", sessionId: stored(cookie) });
     advance(1);
     expect((await refusal(auth.authorize(withCookie(cookie)))).kind).toBe("not_authorized");
 
@@ -190,7 +194,7 @@ describe("authorizing admin requests", () => {
     const { setCookie } = await auth.login(request("/api/auth/login", { method: "POST" }), PASSWORD);
     const cookie = cookieOf(setCookie);
     const post = (headers: Record<string, string>) => request("/api/keys", { method: "POST", headers });
-    await expect(auth.require(post({ cookie, origin: ORIGIN }))).resolves.toEqual({ via: "session" });
+    await expect(auth.require(post({ cookie, origin: ORIGIN }))).resolves.toEqual({ via: "session", sessionId: stored(cookie) });
     expect((await refusal(auth.require(post({ cookie })))).kind).toBe("cross_origin");
     const foreign = await refusal(auth.require(post({ cookie, origin: "http://evil.example" })));
     expect(foreign.kind).toBe("cross_origin");

@@ -60,17 +60,23 @@ export interface AdminSignIn {
   expiresAt: Date;
 }
 
+/** Who an authorized admin request comes from: how it got in, and its session (the stored id) when it has one. */
+export interface AdminIdentity {
+  via: AdminVia;
+  sessionId?: string;
+}
+
 export interface AdminAuth {
   /** Neither a password nor a token is configured: anyone who reaches the console may use it. */
   readonly open: boolean;
   readonly passwordLogin: boolean;
   readonly tokenAccess: boolean;
   /** How the request is authorized, or null when it is not. */
-  check(request: Request): Promise<{ via: AdminVia } | null>;
+  check(request: Request): Promise<AdminIdentity | null>;
   /** Like check, but a request that is not authorized is an AuthError("not_authorized"). */
-  authorize(request: Request): Promise<{ via: AdminVia }>;
+  authorize(request: Request): Promise<AdminIdentity>;
   /** authorize, then the same-origin rule for requests that change something (403). */
-  require(request: Request): Promise<{ via: AdminVia }>;
+  require(request: Request): Promise<AdminIdentity>;
   /** Checks the password (rate-limited per known device or client address) and opens a session. */
   login(request: Request, password: string): Promise<AdminSignIn>;
   /** Ends the request's session, if any; returns the Set-Cookie value that clears the cookie. */
@@ -108,14 +114,15 @@ export async function createAdminAuth(options: AdminAuthOptions): Promise<AdminA
     return session;
   }
 
-  async function check(request: Request): Promise<{ via: AdminVia } | null> {
+  async function check(request: Request): Promise<AdminIdentity | null> {
     if (open) return { via: "open" };
     if (tokenMatches(request)) return { via: "token" };
-    if (passwordHash && (await validSession(request))) return { via: "session" };
+    const session = passwordHash ? await validSession(request) : null;
+    if (session) return { via: "session", sessionId: session.id };
     return null;
   }
 
-  async function authorize(request: Request): Promise<{ via: AdminVia }> {
+  async function authorize(request: Request): Promise<AdminIdentity> {
     const result = await check(request);
     if (result) return result;
     throw new AuthError(

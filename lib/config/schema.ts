@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { energyPriceSchema } from "./energy-price";
+import { alertsSchema } from "@/lib/alerts/config";
+import { auditSchema } from "@/lib/audit/config";
 
 /**
  * The lab config file (README, "Configuration"). Everything declarative lives here; the database holds state and history.
@@ -22,6 +25,18 @@ export const simulatedBackendSchema = z
     vllmVersion: z.string().min(1).optional(),
     /** The model thinks first (reasoning text in the release's field), like a reasoning model. */
     reasoning: z.boolean().optional(),
+    /** Sleep mode (lib/sim/README.md): the weights, all GPUs together; their size sets the wake time. Default 70 % of the memory held. */
+    weightsMiB: z.int().positive().optional(),
+    /** Memory each GPU keeps while the engine sleeps; default 480 MiB on one GPU, 2450 MiB per GPU with tensor parallelism. */
+    sleepResidueMiB: z.int().nonnegative().optional(),
+    /** Host RAM <-> GPU copy speed per GPU: a level-1 sleep and wake take weights per GPU / this. Default 6000. */
+    hostToGpuMiBps: z.number().positive().optional(),
+    /** Disk read speed: a level-2 wake reloads the weights at this speed. Default 2000. */
+    diskMiBps: z.number().positive().optional(),
+    /** Fault: a sleep leaves this much memory (MiB per GPU) behind, as a vLLM regression did. */
+    sleepLeavesMiB: z.int().nonnegative().optional(),
+    /** Fault: the first wake fails (CUDA out of memory) and the engine stays asleep and unusable until restarted. */
+    failWake: z.boolean().optional(),
   })
   .strict();
 
@@ -41,6 +56,13 @@ export const backendSchema = z
     batchMaxQueue: z.int().nonnegative().optional(),
     maxModelLen: z.int().positive().optional(),
     watchdog: z.boolean().default(true),
+    /** Put to sleep instead of stopped when its mode is left; needs vLLM's --enable-sleep-mode and VLLM_SERVER_DEV_MODE=1. */
+    sleep: z.object({ level: z.union([z.literal(1), z.literal(2)]) }).strict().optional(),
+    /**
+     * The `--gpu-memory-utilization` the engine runs with (the same value): before it starts or wakes, each of its GPUs
+     * must have that share of the card free (lib/lab/gpu-memory-need.ts). Absent: `lab.memoryReleasedBelowMiB` applies.
+     */
+    gpuMemoryUtilization: z.number().gt(0, "gpuMemoryUtilization is a share of the card: above 0, at most 1").lte(1, "gpuMemoryUtilization is a share of the card: above 0, at most 1").optional(),
     sim: simulatedBackendSchema.optional(),
   })
   .strict();
@@ -89,6 +111,22 @@ export const compatSchema = z
   .strict()
   .default({ corsOrigins: ["*"], contextFit: true, clampMaxTokens: true, reasoningFields: true, defaultModel: null });
 
+/**
+ * Visible progress for streaming chat clients that wait for a switch or a load (lib/gateway/loading-progress.ts): chunks
+ * whose reasoning text says what loads and how long it should take. Off unless a route or key is listed.
+ */
+export const loadingProgressSchema = z
+  .object({
+    /** Model names as clients send them (a route such as `deep`, an alias, a served model name); "*" for every model. */
+    routes: z.array(z.string().min(1)).default([]),
+    /** API key names whose requests get it; "*" for every caller (with `auth: open` too). */
+    keys: z.array(z.string().min(1)).default([]),
+    /** A progress update this often while the request waits. */
+    intervalSeconds: z.number().min(0.5).default(5),
+  })
+  .strict()
+  .default({ routes: [], keys: [], intervalSeconds: 5 });
+
 export const gatewaySchema = z
   .object({
     /** Largest request body accepted, in bytes. */
@@ -110,6 +148,7 @@ export const gatewaySchema = z
     /** How long a request may wait in a backend's admission queue before it gets 503 + Retry-After. */
     queueTimeoutSeconds: z.number().positive().default(30),
     compat: compatSchema,
+    loadingProgress: loadingProgressSchema,
   })
   .strict()
   .default({
@@ -123,6 +162,7 @@ export const gatewaySchema = z
     passiveFailureThreshold: 3,
     queueTimeoutSeconds: 30,
     compat: { corsOrigins: ["*"], contextFit: true, clampMaxTokens: true, reasoningFields: true, defaultModel: null },
+    loadingProgress: { routes: [], keys: [], intervalSeconds: 5 },
   });
 
 export const requestLogSchema = z
@@ -152,6 +192,25 @@ export const requestLogSchema = z
     rollupRetentionDays: 400,
   });
 
+/**
+ * On-demand switching (lib/lab/on-demand.ts): a request for a model only another mode serves switches the lab when
+ * the policy allows, and an idle lab returns to its default mode. Off by default.
+ */
+export const onDemandSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** The current mode must have served no request for this long. */
+    idleSeconds: z.number().nonnegative().default(60),
+    /** At least this long between the end of one mode switch (any) and an automatic one, against thrashing. */
+    minSecondsBetweenSwitches: z.number().nonnegative().default(300),
+    /** API key names or ids whose requests may trigger a switch; empty: any caller allowed to use the model. */
+    allowKeys: z.array(z.string().min(1)).default([]),
+    /** A mode other than the default, idle this long, switches back to the default; null: it stays. */
+    returnToDefaultAfterSeconds: z.number().positive().nullable().default(null),
+  })
+  .strict()
+  .default({ enabled: false, idleSeconds: 60, minSecondsBetweenSwitches: 300, allowKeys: [], returnToDefaultAfterSeconds: null });
+
 export const labTimingsSchema = z
   .object({
     /** In-flight requests get this long to finish when their backend is stopped; the rest are cut with an error event. */
@@ -160,15 +219,27 @@ export const labTimingsSchema = z
     stopTimeoutSeconds: z.int().positive().default(30),
     /** Time for the GPUs' memory to be released after containers stopped. */
     memoryReleaseSeconds: z.number().positive().default(60),
-    /** A GPU counts as free below this much used memory. */
+    /** A GPU counts as free below this much used memory (for backends that declare no gpuMemoryUtilization). */
     memoryReleasedBelowMiB: z.int().positive().default(2048),
     /** Time for a model to load and pass its health checks (cold loads take minutes). */
     loadTimeoutSeconds: z.number().positive().default(600),
     /** Failed health probes in a row after which the watchdog restarts a backend. */
     watchdogFailureThreshold: z.int().positive().default(3),
+    /** Restarts in a row that do not bring a backend back, after which the watchdog gives up on it (an alert says so). */
+    watchdogMaxRestarts: z.int().positive().default(5),
+    onDemand: onDemandSchema,
   })
   .strict()
-  .default({ drainSeconds: 30, stopTimeoutSeconds: 30, memoryReleaseSeconds: 60, memoryReleasedBelowMiB: 2048, loadTimeoutSeconds: 600, watchdogFailureThreshold: 3 });
+  .default({
+    drainSeconds: 30,
+    stopTimeoutSeconds: 30,
+    memoryReleaseSeconds: 60,
+    memoryReleasedBelowMiB: 2048,
+    loadTimeoutSeconds: 600,
+    watchdogFailureThreshold: 3,
+    watchdogMaxRestarts: 5,
+    onDemand: { enabled: false, idleSeconds: 60, minSecondsBetweenSwitches: 300, allowKeys: [], returnToDefaultAfterSeconds: null },
+  });
 
 export const telemetrySchema = z
   .object({
@@ -213,6 +284,9 @@ const labConfigObject = z
     lab: labTimingsSchema,
     telemetry: telemetrySchema,
     server: serverSchema,
+    energyPrice: energyPriceSchema,
+    alerts: alertsSchema,
+    audit: auditSchema,
   })
   .strict();
 

@@ -1,39 +1,29 @@
 import fs from "node:fs";
 import path from "node:path";
-import { isMap, parseDocument } from "yaml";
-import { parseLabConfig } from "./parse";
-import type { LabConfig } from "./schema";
+import type { PlannedConfigEdit } from "./edits";
 
 /**
- * Changes part of the config file and writes it back atomically, keeping the operator's comments and layout
- * (the yaml Document API edits the parsed tree in place). The result is validated before anything is written:
- * an edit that would make the file invalid throws ConfigError and leaves the file as it was.
+ * Changes the config file and writes it back atomically. `plan` gets the file's text and returns the new text
+ * (lib/config/edits.ts: only the edited nodes' bytes change, and the result has been validated); a plan that throws
+ * (ConfigError for an invalid result) leaves the file as it was. Nothing is written when the text is unchanged.
  */
-export function updateConfigFile(file: string, edit: (doc: ReturnType<typeof parseDocument>) => void): LabConfig {
-  const doc = parseDocument(fs.readFileSync(file, "utf8"));
-  edit(doc);
-  const text = doc.toString();
-  const config = parseLabConfig(text, file);
+export function updateConfigFile(file: string, plan: (text: string) => PlannedConfigEdit): PlannedConfigEdit {
+  const text = fs.readFileSync(file, "utf8");
+  const planned = plan(text);
+  if (planned.text === text) return planned;
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(temp, text);
+  fs.writeFileSync(temp, planned.text);
+  // Keep the operator's permissions on the file (rename gives it the temp file's).
+  try {
+    fs.chmodSync(temp, fs.statSync(file).mode & 0o7777);
+  } catch {
+    // not fatal: the content is what matters
+  }
   fs.renameSync(temp, file);
-  return config;
+  return planned;
 }
 
-/** Replaces the routes, keeping the entries (and their comments) whose value did not change. */
-export function setRoutes(doc: ReturnType<typeof parseDocument>, routes: LabConfig["routes"]): void {
-  const current = doc.get("routes", true);
-  if (!isMap(current)) {
-    doc.set("routes", doc.createNode(routes));
-    return;
-  }
-  for (const item of [...current.items]) {
-    const key = String((item.key as { value?: unknown })?.value ?? item.key);
-    if (!(key in routes)) current.delete(key);
-  }
-  for (const [name, value] of Object.entries(routes)) {
-    const existing: unknown = doc.getIn(["routes", name]);
-    const plain = existing && typeof existing === "object" && "toJSON" in existing ? (existing as { toJSON(): unknown }).toJSON() : existing;
-    if (JSON.stringify(plain) !== JSON.stringify(value)) doc.setIn(["routes", name], doc.createNode(value, { flow: Array.isArray(value) }));
-  }
+/** The file's text, for a preview: what the edit would be planned against. */
+export function readConfigText(file: string): string {
+  return fs.readFileSync(file, "utf8");
 }

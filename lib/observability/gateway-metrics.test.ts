@@ -5,7 +5,7 @@ import { createGatewayMetrics, type GatewayMetricsSources } from "./gateway-metr
 const sources: GatewayMetricsSources = {
   inFlight: () => ({ a: 2 }),
   admission: () => ({ a: { queued: { interactive: 1, batch: 0 }, totals: { rejectedFull: 3, timedOut: 1 } } }),
-  requestLog: () => ({ queued: 4, dropped: 0, written: 17, failedBatches: 1 }),
+  requestLog: () => ({ queued: 4, dropped: 0, written: 17, failedBatches: 1, busyBatches: 2 }),
 };
 
 function types(text: string): Map<string, string> {
@@ -27,13 +27,14 @@ describe("the gateway's metrics", () => {
   test("the admission and request-log totals are counters holding the components' own counts", async () => {
     const text = await createGatewayMetrics(sources).registry.metrics();
     const families = types(text);
-    for (const name of ["switchyard_admission_rejected_total", "switchyard_request_log_written_total", "switchyard_request_log_dropped_total", "switchyard_request_log_failed_batches_total"]) {
+    for (const name of ["switchyard_admission_rejected_total", "switchyard_request_log_written_total", "switchyard_request_log_dropped_total", "switchyard_request_log_failed_batches_total", "switchyard_request_log_busy_batches_total"]) {
       expect(families.get(name), name).toBe("counter");
     }
     expect(text).toContain('switchyard_admission_rejected_total{backend="a",reason="queue_full"} 3');
     expect(text).toContain('switchyard_admission_rejected_total{backend="a",reason="queue_timeout"} 1');
     expect(text).toContain("switchyard_request_log_written_total 17");
     expect(text).toContain("switchyard_request_log_dropped_total 0");
+    expect(text).toContain("switchyard_request_log_busy_batches_total 2");
     expect(text).toContain("switchyard_request_log_queue_depth 4");
     expect(text).toContain('switchyard_requests_in_flight{backend="a"} 2');
   });

@@ -5,7 +5,7 @@ import { registerLabMetrics, type LabMetricsSources } from "./lab-metrics";
 export interface GatewayMetricsSources {
   inFlight: () => Record<string, number>;
   admission: () => Record<string, { queued: { interactive: number; batch: number }; totals: { rejectedFull: number; timedOut: number } }>;
-  requestLog: () => { queued: number; dropped: number; written: number; failedBatches: number };
+  requestLog: () => { queued: number; dropped: number; written: number; failedBatches: number; busyBatches: number };
   /** The lab's mode, backends and GPUs (lab-metrics.ts); left out, /metrics shows only the gateway and the process. */
   lab?: LabMetricsSources;
 }
@@ -32,7 +32,7 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
   });
   const entries = new Counter({
     name: "switchyard_gateway_entries_total",
-    help: "Gateway requests by the way they reached it: the server's fast path, or Next.js route handlers.",
+    help: "Gateway requests by the way they reached it: the server's fast path, Next.js route handlers, or the console's playground.",
     labelNames: ["path"] as const,
     registers: [registry],
   });
@@ -103,8 +103,9 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
   });
   const logCounters = [
     ["switchyard_request_log_dropped_total", "Request-log rows lost to a full queue or a database error.", "dropped"],
-    ["switchyard_request_log_written_total", "Request-log rows written.", "written"],
+    ["switchyard_request_log_written_total", "Request-log rows added (one per request).", "written"],
     ["switchyard_request_log_failed_batches_total", "Request-log batch writes that failed.", "failedBatches"],
+    ["switchyard_request_log_busy_batches_total", "Request-log batch writes put off by another connection's write lock (their rows stay queued).", "busyBatches"],
   ] as const;
   for (const [name, help, field] of logCounters) {
     new Counter({
@@ -121,8 +122,11 @@ export function createGatewayMetrics(sources: GatewayMetricsSources) {
 
   return {
     registry,
-    /** `npm start` hands the gateway's hot paths to it directly; Next only serves them when that is not running. */
-    countEntry(path: "fast_path" | "next"): void {
+    /**
+     * `npm start` hands the gateway's hot paths to it directly; Next only serves them when that is not running. The
+     * playground (`/api/playground/chat`) hands its chats to the gateway itself, as the console.
+     */
+    countEntry(path: "fast_path" | "next" | "playground"): void {
       entries.inc({ path });
     },
     observe(record: RequestRecord): void {

@@ -33,8 +33,31 @@ export const ROLLUP_COUNTERS = [
   "durationSumMs",
   ...TTFT_COLUMNS,
   ...DURATION_COLUMNS,
+  "failedStreams",
 ] as const;
 export type RollupCounter = (typeof ROLLUP_COUNTERS)[number];
+
+/**
+ * The columns of a rollup row that keep the largest value seen, not a sum: exact maxima that cap the percentiles
+ * estimated from the histogram buckets. Merged with MAX; a replaced final row's value cannot be taken back (the
+ * rollup does not know the next largest), so after a replacement they may exceed a recount from the rows.
+ */
+export const ROLLUP_MAXIMA = ["ttftMaxMs", "durationMaxMs"] as const;
+export type RollupMaximum = (typeof ROLLUP_MAXIMA)[number];
+
+/**
+ * A stream cut after its 200 went out: the client saw a 200, then an error event (backend gone, or idle too long),
+ * so the row keeps status 2xx with outcome upstream_error or timeout. As bad as a 5xx for the user, but not in any
+ * status class: the rollups count them apart (failedStreams) so health and usage can count them as errors.
+ */
+export function isFailedStream(status: number | null, outcome: string): boolean {
+  return status !== null && status >= 200 && status < 300 && (outcome === "upstream_error" || outcome === "timeout");
+}
+
+/** Requests that failed their client: answered 5xx, or cut mid-stream after their 200. Health, usage and alerts count these. */
+export function clientFailures(counts: { status5xx: number; failedStreams: number }): number {
+  return counts.status5xx + counts.failedStreams;
+}
 
 /** The fields of a finished request a rollup reads. */
 export interface RollupSource {
@@ -78,12 +101,13 @@ export function rollupOf(source: RollupSource): { key: RollupKey; counts: Rollup
     apiKeyId: source.apiKeyId ?? "",
     clientAddress: source.clientAddress ?? "",
   };
-  const counts: RollupCounts = Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, 0]));
+  const counts: RollupCounts = Object.fromEntries([...ROLLUP_COUNTERS, ...ROLLUP_MAXIMA].map((column) => [column, 0]));
   counts.requests = 1;
   const status = source.status ?? 0;
   if (status >= 400 && status < 500) counts.status4xx = 1;
   if (status >= 500) counts.status5xx = 1;
   if (source.outcome === "client_abort") counts.clientAborts = 1;
+  if (isFailedStream(source.status, source.outcome)) counts.failedStreams = 1;
   counts.promptTokens = source.promptTokens ?? 0;
   counts.completionTokens = source.completionTokens ?? 0;
   counts.energyWh = finite(source.energyWh) ? source.energyWh : 0;
@@ -91,11 +115,13 @@ export function rollupOf(source: RollupSource): { key: RollupKey; counts: Rollup
     counts.ttftCount = 1;
     counts.ttftSumMs = source.ttftMs;
     counts[TTFT_COLUMNS[bucketOf(source.ttftMs, TTFT_BOUNDS_MS)]!] = 1;
+    counts.ttftMaxMs = source.ttftMs;
   }
   if (finite(source.durationMs)) {
     counts.durationCount = 1;
     counts.durationSumMs = source.durationMs;
     counts[DURATION_COLUMNS[bucketOf(source.durationMs, DURATION_BOUNDS_MS)]!] = 1;
+    counts.durationMaxMs = source.durationMs;
   }
   return { key, counts };
 }
@@ -129,10 +155,18 @@ export function histogramColumns(measure: "ttft" | "duration"): readonly string[
 }
 
 /**
- * A percentile (0..1) from bucket counts: the bucket holding that rank, interpolated linearly inside it. The
- * first bucket starts at 0; the last (open-ended) one reports its lower bound, the most that can be said.
+ * A percentile (0..1) from bucket counts: the bucket holding that rank, interpolated linearly inside it (as
+ * Prometheus' histogram_quantile does). The first bucket starts at 0; the last (open-ended) one reports its lower
+ * bound. `maxMs`, the largest value observed (0 or absent: unknown), caps the estimate and closes the last bucket:
+ * interpolation alone puts a lone 1 ms request at 50/95/99 ms of its 0..100 ms bucket, higher than anything seen;
+ * capped, it reads 1/1/1 ms.
  */
-export function percentileFromBuckets(counts: readonly number[], bounds: readonly number[], quantile: number): number | null {
+export function percentileFromBuckets(counts: readonly number[], bounds: readonly number[], quantile: number, maxMs?: number): number | null {
+  const estimate = interpolatedPercentile(counts, bounds, quantile, maxMs !== undefined && maxMs > 0 ? maxMs : null);
+  return estimate !== null && maxMs !== undefined && maxMs > 0 ? Math.min(estimate, maxMs) : estimate;
+}
+
+function interpolatedPercentile(counts: readonly number[], bounds: readonly number[], quantile: number, max: number | null): number | null {
   const total = counts.reduce((sum, n) => sum + n, 0);
   if (total === 0) return null;
   const rank = quantile * total;
@@ -140,9 +174,10 @@ export function percentileFromBuckets(counts: readonly number[], bounds: readonl
   for (let i = 0; i < counts.length; i++) {
     const n = counts[i] ?? 0;
     if (n > 0 && below + n >= rank) {
-      if (i >= bounds.length) return bounds[bounds.length - 1] ?? null;
       const lower = i === 0 ? 0 : bounds[i - 1]!;
-      const upper = bounds[i]!;
+      if (i >= bounds.length && max === null) return lower;
+      // The open last bucket ends at the largest value seen; the cap in percentileFromBuckets does the rest.
+      const upper = i >= bounds.length ? Math.max(lower, max!) : bounds[i]!;
       return lower + ((upper - lower) * Math.max(0, rank - below)) / n;
     }
     below += n;

@@ -25,9 +25,12 @@ export async function discoverApiCalls(options: { password: string }): Promise<A
   const sampleBody: Record<string, unknown> = {
     "/api/auth/login": { password: options.password },
     "/api/keys": { name: "intruder" },
+    "/api/keys/[id]": { requestsPerMinute: 1_000_000 },
     "/api/routes": { routes: { fast: ["qwen-14b"] } },
+    "/api/config/preview": { routes: { fast: ["qwen-14b"] } },
     "/api/backends/[id]/limits": { maxConcurrency: 1 },
     "/api/backends/[id]/watchdog": { enabled: false },
+    "/api/playground/chat": { model: "fast", messages: [{ role: "user", content: "spend the lab's GPUs" }], max_tokens: 1 },
   };
   const apiDir = path.resolve(import.meta.dirname, "../../app/api");
   const calls: ApiCall[] = [];

@@ -76,6 +76,61 @@ export interface AppHarnessOptions {
   dockerHost?: string;
   /** The console's password and admin token (default: none, an open console). */
   adminSecrets?: SwitchyardOptions["adminSecrets"];
+  /** The database (default: a new one in the harness's temp folder, removed on close): pass one to restart on it. */
+  dbFile?: string;
+}
+
+/** The design's two modes and two routes over qwen-7b, qwen-14b and qwen-32b, as YAML lines. */
+export const DESIGN_MODES_AND_ROUTES = `modes:
+  standard: { backends: [qwen-7b, qwen-14b], default: true }
+  deep: { backends: [qwen-32b] }
+routes:
+  fast: [qwen-7b, qwen-32b]
+  reasoning: [qwen-14b, qwen-32b]
+`;
+
+type ChatBackendId = "qwen-7b" | "qwen-14b" | "qwen-32b";
+
+/**
+ * The design's three chat backends and two modes (no embedding backend), each engine's `sim:` block and the lab's
+ * timings given, optionally with `sleep: { level: 1 }` on every engine: the sleep-switch tests and `npm run bench:switch`.
+ */
+export function chatLabYaml(
+  ports: AppHarness["ports"],
+  options: {
+    sleep: boolean;
+    sim: Record<ChatBackendId, string>;
+    lab: string;
+    telemetryIntervalMs: number;
+    /** Each engine's `gpuMemoryUtilization` (none declared by default: the lab's fixed threshold applies). */
+    gpuMemoryUtilization?: Record<ChatBackendId, number>;
+  },
+): string {
+  const sleep = options.sleep ? "\n    sleep: { level: 1 }" : "";
+  const share = (id: ChatBackendId) => (options.gpuMemoryUtilization ? `\n    gpuMemoryUtilization: ${options.gpuMemoryUtilization[id]}` : "");
+  return `
+runtime: simulated
+gpuTelemetry: simulated
+auth: open
+backends:
+  qwen-7b:
+    url: http://127.0.0.1:${ports["qwen-7b"]}
+    servedModel: qwen2.5-7b-instruct
+    gpus: [0]${sleep}${share("qwen-7b")}
+    sim: ${options.sim["qwen-7b"]}
+  qwen-14b:
+    url: http://127.0.0.1:${ports["qwen-14b"]}
+    servedModel: qwen2.5-14b-instruct-awq
+    gpus: [1]${sleep}${share("qwen-14b")}
+    sim: ${options.sim["qwen-14b"]}
+  qwen-32b:
+    url: http://127.0.0.1:${ports["qwen-32b"]}
+    servedModel: qwen2.5-32b-instruct-awq
+    gpus: [0, 1]${sleep}${share("qwen-32b")}
+    sim: ${options.sim["qwen-32b"]}
+${DESIGN_MODES_AND_ROUTES}lab: ${options.lab}
+telemetry: { intervalMs: ${options.telemetryIntervalMs} }
+`;
 }
 
 /** A lab with one external backend that is not running: for tests about the doors (sign-in, keys), not the lab. */
@@ -109,7 +164,7 @@ export async function startAppHarness(options: AppHarnessOptions = {}): Promise<
   const configStore = createConfigStore({ path: configFile });
   const switchyard = await createSwitchyard({
     configStore,
-    dbFile: path.join(dir, "switchyard.db"),
+    dbFile: options.dbFile ?? path.join(dir, "switchyard.db"),
     runtime: runtimeFor(configStore.current, options.dockerHost),
     adminSecrets: options.adminSecrets,
     drainMs: 5_000,

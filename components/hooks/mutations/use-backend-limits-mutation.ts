@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { sendApi } from "../api-client";
-import type { RoutingView } from "../api-types";
+import type { SavedRoutingView } from "../api-types";
 import { queryKeys } from "../query-keys";
 
 export interface BackendLimits {
@@ -8,13 +8,18 @@ export interface BackendLimits {
   maxQueue?: number;
 }
 
-/** PUT /api/backends/{id}/limits: written to the config file; a bad value is a 400 with the validator's message. */
+/** PUT /api/backends/{id}/limits: written to the config file; a bad value is a 400 with the fields at fault. */
 export function useBackendLimitsMutation() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ backendId, limits }: { backendId: string; limits: BackendLimits }) =>
-      sendApi<RoutingView>("PUT", `/api/backends/${encodeURIComponent(backendId)}/limits`, limits),
+      sendApi<SavedRoutingView>("PUT", `/api/backends/${encodeURIComponent(backendId)}/limits`, limits),
     onSuccess: (view) => queryClient.setQueryData(queryKeys.routes(), view),
-    onSettled: () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.routes() }), queryClient.invalidateQueries({ queryKey: queryKeys.status() })]),
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.routes() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.status() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.audit.all() }),
+      ]),
   });
 }

@@ -137,6 +137,21 @@ export async function revokeApiKey(id: string, at: Date = new Date(), prisma: Pr
   return getApiKey(id, prisma);
 }
 
+/** The settings of a key that an edit may change: never its hash, prefix, creation or revocation. */
+export type ApiKeySettings = Partial<Pick<ApiKeySummary, "name" | "allowedModels" | "concurrency" | "requestsPerMinute" | "lane" | "defaultModel" | "expiresAt" | "captureBodies">>;
+
+/**
+ * Changes the given settings of a key that is not revoked (one statement, so a revocation racing the edit wins).
+ * Returns the key as it now is, or null when no unrevoked key has that id (the caller tells the two apart).
+ * Callers in the server process must also invalidate the authenticator's cache.
+ */
+export async function updateApiKeySettings(id: string, settings: ApiKeySettings, prisma: PrismaClient): Promise<ApiKeySummary | null> {
+  const { allowedModels, ...rest } = settings;
+  const data: Prisma.ApiKeyUpdateManyMutationInput = { ...rest, ...(allowedModels !== undefined ? { allowedModels: JSON.stringify(allowedModels ?? []) } : {}) };
+  const { count } = await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data });
+  return count === 0 ? null : getApiKey(id, prisma);
+}
+
 /** The authenticator's lookup (unique index on hash). The only query that selects the hash. */
 export async function findApiKeyByHash(hash: string, prisma: PrismaClient): Promise<ApiKeyRecord | null> {
   const row = await prisma.apiKey.findUnique({ where: { hash }, select: { ...summarySelect, hash: true } });

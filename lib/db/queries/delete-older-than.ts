@@ -4,7 +4,7 @@ import { toDbTimestamp } from "@/lib/db/timestamps";
 // Retention for append-only tables with an autoincrement id and an indexed "at" column. Deleting in chunks keeps
 // each write transaction short, so the request-log writer's flushes never wait long for the lock.
 
-export type TimestampedTable = "LabEvent" | "GpuSample" | "BackendSample";
+export type TimestampedTable = "LabEvent" | "GpuSample" | "BackendSample" | "AlertDelivery" | "AuditEntry";
 
 const CHUNK = 5_000;
 const DAY_MS = 86_400_000;

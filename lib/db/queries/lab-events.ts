@@ -52,6 +52,8 @@ export type ListLabEventsParams = {
   backendId?: string;
   kind?: LabEventKind | LabEventKind[];
   severity?: LabEventSeverity | LabEventSeverity[];
+  /** Only events at or after this instant. */
+  since?: Date;
   /** Only events strictly before this instant. */
   before?: Date;
   limit?: number;
@@ -70,6 +72,7 @@ export async function listLabEvents(
   if (params.backendId !== undefined) where.push({ backendId: params.backendId });
   if (params.kind !== undefined) where.push({ kind: oneOrMany<string>(params.kind) });
   if (params.severity !== undefined) where.push({ severity: oneOrMany<string>(params.severity) });
+  if (params.since !== undefined) where.push({ at: { gte: params.since } });
   if (params.before !== undefined) where.push({ at: { lt: params.before } });
   const keys = { at: "at", idType: "number", cursor: params.cursor, limit: params.limit, maxLimit: MAX_LAB_EVENT_PAGE_SIZE } as const;
   return keysetPage(keys, where, (query) => prisma.labEvent.findMany(query));
@@ -88,4 +91,9 @@ export async function applyLabEventRetention(
   prisma: PrismaClient,
 ): Promise<number> {
   return deleteOlderThan(prisma, "LabEvent", retentionCutoff(retention.maxAgeDays, retention.now));
+}
+
+/** Events at or after `since`, newest first, at most `limit`. */
+export async function listLabEventsSince(since: Date, limit: number, prisma: PrismaClient): Promise<LabEvent[]> {
+  return prisma.labEvent.findMany({ where: { at: { gte: since } }, orderBy: [{ at: "desc" }, { id: "desc" }], take: limit });
 }

@@ -39,8 +39,9 @@ test("a populated old-schema database upgrades in place with every row intact", 
   applyMigrations(dbFile, migrationsBeforeRebuild());
   const old = openSqlite(dbFile);
   const insert = old.prepare(`INSERT INTO "RequestLog" (${OLD_COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${OLD_COLUMNS.map(() => "?").join(", ")})`);
-  const outcomes = ["served", "served", "client_abort", "upstream_error", "bad_request", "rejected", "open"];
-  const statuses: Record<string, number | null> = { served: 200, client_abort: 200, upstream_error: 502, bad_request: 400, rejected: 503, open: null };
+  // "timeout" with 200: a stream cut after its 200 went out, which 20261207180000_rollup_failed_streams recounts.
+  const outcomes = ["served", "served", "client_abort", "upstream_error", "bad_request", "rejected", "open", "timeout"];
+  const statuses: Record<string, number | null> = { served: 200, client_abort: 200, upstream_error: 502, bad_request: 400, rejected: 503, open: null, timeout: 200 };
   const rows: unknown[][] = [];
   for (let i = 0; i < 500; i++) {
     const outcome = outcomes[i % outcomes.length]!;
@@ -91,6 +92,8 @@ test("a populated old-schema database upgrades in place with every row intact", 
   expect(storedUsage(db)).toEqual(usageFromMinuteRollups(db));
   expect(Object.keys(storedUsage(db)).length).toBeGreaterThan(0);
   expect(storedRollups(db).reduce((sum, row) => sum + (row.requests as number), 0)).toBe(rows.filter((row) => row[11] !== "open").length);
+  expect(storedRollups(db).reduce((sum, row) => sum + (row.failedStreams as number), 0)).toBe(rows.filter((row) => row[11] === "timeout").length);
+  expect(Math.max(...storedRollups(db).map((row) => row.durationMaxMs as number))).toBe(Math.max(...rows.filter((row) => row[11] !== "open").map((row) => row[16] as number)));
   expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
   db.close();
 });

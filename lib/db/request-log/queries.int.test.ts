@@ -169,6 +169,15 @@ describe("rollups", () => {
       { numRuns: 60 },
     );
   });
+
+  test("a cut stream replaced by its served final is taken back; a maximum is not (it keeps the larger)", () => {
+    const cut = finishedEntry(log.writer, { status: 200, outcome: "upstream_error", ttftMs: 900, durationMs: 4_000 });
+    write([cut]);
+    expect(storedRollups(log.db)).toMatchObject([{ requests: 1, failedStreams: 1, status5xx: 0, ttftMaxMs: 900, durationMaxMs: 4_000 }]);
+    write([{ ...cut, outcome: "served", ttftMs: 20, durationMs: 300 }]);
+    // The counters follow the new final; the maxima keep the replaced row's larger values (documented in lib/db/README.md).
+    expect(storedRollups(log.db)).toMatchObject([{ requests: 1, failedStreams: 0, ttft0: 1, ttft5: 0, ttftMaxMs: 900, durationMaxMs: 4_000 }]);
+  });
 });
 
 describe("retention", () => {

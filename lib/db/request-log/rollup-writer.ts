@@ -1,20 +1,21 @@
 import type { SqliteDatabase } from "@/lib/db/sqlite";
 import { toDbTimestamp } from "@/lib/db/timestamps";
-import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, rollupOf, usageKeysOf, type RollupCounts } from "@/lib/request-log/rollup";
+import { ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, ROLLUP_MAXIMA, rollupOf, usageKeysOf, type RollupCounts } from "@/lib/request-log/rollup";
 
 // The two rollup tables the log writer keeps in the same transaction as the rows: RequestRollup (per minute and
 // every dimension) and RequestUsage (per 15 minutes and per hour, per one dimension). Increments are summed in memory
 // over a batch and written once per key, so a burst of requests costs a few upserts, not a dozen per request.
+// The maxima (ttftMaxMs, durationMaxMs) keep the larger value instead: a replaced row's cannot be taken back.
 
 const MINUTE_KEY = ["minute", ...ROLLUP_DIMENSIONS];
 const USAGE_KEY = ["period", "dimension", "bucket", "value"];
 
 function upsertSql(table: string, key: readonly string[]): string {
-  const columns = [...key, ...ROLLUP_COUNTERS];
+  const columns = [...key, ...ROLLUP_COUNTERS, ...ROLLUP_MAXIMA];
   return (
     `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")}) ` +
     `ON CONFLICT (${key.map((c) => `"${c}"`).join(", ")}) DO UPDATE SET ` +
-    ROLLUP_COUNTERS.map((c) => `"${c}" = "${c}" + excluded."${c}"`).join(", ")
+    [...ROLLUP_COUNTERS.map((c) => `"${c}" = "${c}" + excluded."${c}"`), ...ROLLUP_MAXIMA.map((c) => `"${c}" = MAX("${c}", excluded."${c}")`)].join(", ")
   );
 }
 
@@ -77,8 +78,10 @@ function addTo(map: Map<string, Increment>, key: Record<string, string>, counts:
   const id = Object.values(key).join("\u0000");
   let increment = map.get(id);
   if (!increment) {
-    increment = { key, counts: Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, 0])) };
+    increment = { key, counts: Object.fromEntries([...ROLLUP_COUNTERS, ...ROLLUP_MAXIMA].map((column) => [column, 0])) };
     map.set(id, increment);
   }
   for (const counter of ROLLUP_COUNTERS) increment.counts[counter]! += sign * (counts[counter] ?? 0);
+  // Taking a row back leaves the maximum as it is: the largest value seen stays seen.
+  if (sign === 1) for (const maximum of ROLLUP_MAXIMA) increment.counts[maximum] = Math.max(increment.counts[maximum]!, counts[maximum] ?? 0);
 }

@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { applyMigrations } from "@/lib/db/migrate";
 import { openSqlite, type SqliteDatabase } from "@/lib/db/sqlite";
 import { createRequestLogWriter, type RequestLogWriter } from "@/lib/db/request-log-writer";
 import type { RequestLogEntry } from "@/lib/request-log/record";
-import { bucketOfPeriod, ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, USAGE_DIMENSIONS, USAGE_PERIODS, type UsagePeriod } from "@/lib/request-log/rollup";
+import { bucketOfPeriod, ROLLUP_COUNTERS, ROLLUP_DIMENSIONS, ROLLUP_MAXIMA, USAGE_DIMENSIONS, USAGE_PERIODS, type UsagePeriod } from "@/lib/request-log/rollup";
 import { toDbTimestamp } from "@/lib/db/timestamps";
 
 // Shared pieces of the request-log tests: a migrated database in a temporary folder with a writer and a
@@ -69,16 +69,29 @@ export function storedRollups(db: SqliteDatabase): Record<string, unknown>[] {
   return normalized(db.prepare(`SELECT * FROM "RequestRollup" WHERE "requests" <> 0`).all() as Record<string, unknown>[]);
 }
 
+/** The migration that added failedStreams and the maxima, with its own recount of them from the raw rows. */
+const FAILED_STREAMS_MIGRATION = path.resolve(import.meta.dirname, "../../../prisma/migrations/20261207180000_rollup_failed_streams/migration.sql");
+
 /**
- * The rollups recounted from the raw rows with the migration's own SQL (prisma/migrations/
- * 20261206120000_request_log_at_scale): what the writer keeps must equal it at any time.
+ * The rollups recounted from the raw rows with the migrations' own SQL: the counters of the first rollup
+ * (prisma/migrations/20261206120000_request_log_at_scale, passed in) and those added since (failedStreams and the
+ * maxima, 20261207180000_rollup_failed_streams). What the writer keeps must equal it at any time, but for the maxima
+ * after a final row was replaced by one with smaller timings (a maximum cannot be taken back).
  */
 export function recountedRollups(db: SqliteDatabase, migrationSql: string): Record<string, unknown>[] {
   const select = /INSERT INTO "RequestRollup" \([^)]*\)\s*(SELECT[\s\S]*?GROUP BY 1, 2, 3, 4, 5, 6);/.exec(migrationSql)?.[1];
-  if (!select) throw new Error("the migration's rollup query was not found");
-  const rows = db.prepare(select).raw().all() as unknown[][];
-  const columns = [...keyColumns, ...ROLLUP_COUNTERS];
-  return normalized(rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]]))));
+  const addedSelect = /CREATE TEMP TABLE "rollup_recount" AS\s*(SELECT[\s\S]*?GROUP BY 1, 2, 3, 4, 5, 6);/.exec(readFileSync(FAILED_STREAMS_MIGRATION, "utf8"))?.[1];
+  if (!select || !addedSelect) throw new Error("the migrations' rollup queries were not found");
+  const added = ["failedStreams", ...ROLLUP_MAXIMA];
+  const firstColumns = [...keyColumns, ...ROLLUP_COUNTERS.filter((counter) => !added.includes(counter))];
+  const addedByKey = new Map((db.prepare(addedSelect).raw().all() as unknown[][]).map((values) => [values.slice(0, keyColumns.length).join("\u0000"), values]));
+  const rows = (db.prepare(select).raw().all() as unknown[][]).map((values) => {
+    const row: Record<string, unknown> = Object.fromEntries(firstColumns.map((column, i) => [column, values[i]]));
+    const extra = addedByKey.get(values.slice(0, keyColumns.length).join("\u0000"));
+    for (const [i, column] of added.entries()) row[column] = extra?.[keyColumns.length + i];
+    return row;
+  });
+  return normalized(rows);
 }
 
 /** RequestUsage as stored, keyed "period|dimension|bucket|value"; zero rows left out, sums rounded past float noise. */
@@ -95,8 +108,9 @@ export function usageFromMinuteRollups(db: SqliteDatabase): Record<string, Recor
       const bucket = toDbTimestamp(bucketOfPeriod(new Date(row.minute as string), period));
       for (const dimension of USAGE_DIMENSIONS) {
         const key = `${period}|${dimension}|${bucket}|${dimension === "" ? "" : String(row[dimension])}`;
-        const sum = (usage[key] ??= Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, 0])));
+        const sum = (usage[key] ??= Object.fromEntries([...ROLLUP_COUNTERS, ...ROLLUP_MAXIMA].map((column) => [column, 0])));
         for (const counter of ROLLUP_COUNTERS) sum[counter]! += row[counter] as number;
+        for (const maximum of ROLLUP_MAXIMA) sum[maximum] = Math.max(sum[maximum]!, row[maximum] as number);
       }
     }
   }
@@ -104,5 +118,5 @@ export function usageFromMinuteRollups(db: SqliteDatabase): Record<string, Recor
 }
 
 function countersOf(row: Record<string, unknown>): Record<string, number> {
-  return Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, Math.round((row[counter] as number) * 1e6) / 1e6]));
+  return Object.fromEntries([...ROLLUP_COUNTERS, ...ROLLUP_MAXIMA].map((column) => [column, Math.round((row[column] as number) * 1e6) / 1e6]));
 }

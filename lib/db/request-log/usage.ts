@@ -6,6 +6,7 @@ import {
   percentileFromBuckets,
   ROLLUP_COUNTERS,
   ROLLUP_DIMENSIONS,
+  ROLLUP_MAXIMA,
   TTFT_BOUNDS_MS,
   USAGE_PERIODS,
   type RollupDimension,
@@ -14,7 +15,8 @@ import {
 
 // Usage over time from the rollups, never from raw rows. Buckets of 15 minutes or more read RequestUsage (one row per
 // bucket and value of the one dimension asked for: a day by API key is a few thousand rows); shorter ones read the
-// per-minute RequestRollup over what is then a short range. Percentiles come from the summed histogram buckets.
+// per-minute RequestRollup over what is then a short range. Percentiles come from the summed histogram buckets,
+// interpolated within the bucket and capped by the exact largest value (ttftMaxMs, durationMaxMs), so never above it.
 
 export interface UsageParams {
   from: Date;
@@ -29,6 +31,8 @@ export interface UsageFigures {
   requests: number;
   status4xx: number;
   status5xx: number;
+  /** Streams cut after their 200 went out (status 2xx, outcome upstream_error or timeout): errors to clients beside the 5xx. */
+  failedStreams: number;
   clientAborts: number;
   promptTokens: number;
   completionTokens: number;
@@ -37,10 +41,13 @@ export interface UsageFigures {
   ttftP50Ms: number | null;
   ttftP95Ms: number | null;
   ttftP99Ms: number | null;
+  /** The slowest seen, exact (null: none measured). */
+  ttftMaxMs: number | null;
   durationMeanMs: number | null;
   durationP50Ms: number | null;
   durationP95Ms: number | null;
   durationP99Ms: number | null;
+  durationMaxMs: number | null;
 }
 
 export interface UsagePoint extends UsageFigures {
@@ -59,28 +66,33 @@ export interface UsageReport {
   totals: (UsageFigures & { group: string | null })[];
 }
 
-const sums = ROLLUP_COUNTERS.map((counter) => `SUM("${counter}") AS "${counter}"`).join(", ");
+const sums = [...ROLLUP_COUNTERS.map((counter) => `SUM("${counter}") AS "${counter}"`), ...ROLLUP_MAXIMA.map((maximum) => `MAX("${maximum}") AS "${maximum}"`)].join(", ");
 
 function figures(row: Record<string, number>): UsageFigures {
   const ttft = histogramColumns("ttft").map((column) => row[column] ?? 0);
   const duration = histogramColumns("duration").map((column) => row[column] ?? 0);
   const mean = (sum: number, count: number) => (count > 0 ? sum / count : null);
+  const ttftMax = row.ttftMaxMs ?? 0;
+  const durationMax = row.durationMaxMs ?? 0;
   return {
     requests: row.requests ?? 0,
     status4xx: row.status4xx ?? 0,
     status5xx: row.status5xx ?? 0,
+    failedStreams: row.failedStreams ?? 0,
     clientAborts: row.clientAborts ?? 0,
     promptTokens: row.promptTokens ?? 0,
     completionTokens: row.completionTokens ?? 0,
     energyWh: row.energyWh ?? 0,
     ttftMeanMs: mean(row.ttftSumMs ?? 0, row.ttftCount ?? 0),
-    ttftP50Ms: percentileFromBuckets(ttft, TTFT_BOUNDS_MS, 0.5),
-    ttftP95Ms: percentileFromBuckets(ttft, TTFT_BOUNDS_MS, 0.95),
-    ttftP99Ms: percentileFromBuckets(ttft, TTFT_BOUNDS_MS, 0.99),
+    ttftP50Ms: percentileFromBuckets(ttft, TTFT_BOUNDS_MS, 0.5, ttftMax),
+    ttftP95Ms: percentileFromBuckets(ttft, TTFT_BOUNDS_MS, 0.95, ttftMax),
+    ttftP99Ms: percentileFromBuckets(ttft, TTFT_BOUNDS_MS, 0.99, ttftMax),
+    ttftMaxMs: (row.ttftCount ?? 0) > 0 ? ttftMax : null,
     durationMeanMs: mean(row.durationSumMs ?? 0, row.durationCount ?? 0),
-    durationP50Ms: percentileFromBuckets(duration, DURATION_BOUNDS_MS, 0.5),
-    durationP95Ms: percentileFromBuckets(duration, DURATION_BOUNDS_MS, 0.95),
-    durationP99Ms: percentileFromBuckets(duration, DURATION_BOUNDS_MS, 0.99),
+    durationP50Ms: percentileFromBuckets(duration, DURATION_BOUNDS_MS, 0.5, durationMax),
+    durationP95Ms: percentileFromBuckets(duration, DURATION_BOUNDS_MS, 0.95, durationMax),
+    durationP99Ms: percentileFromBuckets(duration, DURATION_BOUNDS_MS, 0.99, durationMax),
+    durationMaxMs: (row.durationCount ?? 0) > 0 ? durationMax : null,
   };
 }
 
@@ -90,10 +102,11 @@ function totalsOf(series: (Record<string, number> & { group: string | null })[])
   for (const point of series) {
     let total = byGroup.get(point.group);
     if (!total) {
-      total = { group: point.group, ...Object.fromEntries(ROLLUP_COUNTERS.map((counter) => [counter, 0])) } as Record<string, number> & { group: string | null };
+      total = { group: point.group, ...Object.fromEntries([...ROLLUP_COUNTERS, ...ROLLUP_MAXIMA].map((column) => [column, 0])) } as Record<string, number> & { group: string | null };
       byGroup.set(point.group, total);
     }
     for (const counter of ROLLUP_COUNTERS) total[counter]! += point[counter] ?? 0;
+    for (const maximum of ROLLUP_MAXIMA) total[maximum] = Math.max(total[maximum]!, point[maximum] ?? 0);
   }
   return [...byGroup.values()].sort((a, b) => (b.requests ?? 0) - (a.requests ?? 0));
 }

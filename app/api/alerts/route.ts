@@ -1,0 +1,3 @@
+export { getAlerts as GET } from "@/lib/api/alerts";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { sendTestAlert as POST } from "@/lib/api/alerts";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { listAudit as GET } from "@/lib/api/audit";
+
+export const dynamic = "force-dynamic";

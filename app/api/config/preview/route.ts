@@ -1,0 +1,3 @@
+export { previewConfigEdit as POST } from "@/lib/api/routing";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { updateKey as PATCH } from "@/lib/api/keys";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { playgroundChat as POST } from "@/lib/api/playground";
+
+export const dynamic = "force-dynamic";

@@ -1,0 +1,3 @@
+export { getPlaygroundModels as GET } from "@/lib/api/playground";
+
+export const dynamic = "force-dynamic";

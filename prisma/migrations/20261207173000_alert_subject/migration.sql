@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "AlertDelivery" ADD COLUMN "subject" TEXT;
