@@ -22,8 +22,11 @@ test("a chat request made through the API appears in the Requests page and its d
   await page.goto("/requests");
   const row = page.getByTestId(`request-row-${logId}`);
   await expect(row).toBeVisible({ timeout: 15_000 });
-  await expect(row).toContainText("fast");
-  await expect(row).toContainText("qwen-7b");
+  // Model, route (the route's reason on hover), backend.
+  await expect(row.getByRole("cell").nth(1)).toHaveText("fast stream");
+  await expect(row.getByRole("cell").nth(2)).toHaveText("fast");
+  await expect(row.getByRole("cell").nth(2)).toHaveAttribute("title", "route fast");
+  await expect(row.getByRole("cell").nth(3)).toHaveText("qwen-7b");
   const rowLink = row.getByRole("link", { name: `Show request ${logId}` });
   await expect(rowLink).toHaveAttribute("href", `/requests/${logId}`);
   await rowLink.click();

@@ -21,6 +21,7 @@ export function RequestsTable({ rows, selectedId, onSelect }: { rows: RequestLog
           <tr>
             <th scope="col">Received</th>
             <th scope="col">Model</th>
+            <th scope="col">Route</th>
             <th scope="col">Backend</th>
             <th scope="col">Endpoint</th>
             <th scope="col">Status</th>
@@ -59,6 +60,7 @@ export function RequestsTable({ rows, selectedId, onSelect }: { rows: RequestLog
                 {row.requestedModel ?? MISSING}
                 {row.stream ? <span className="muted small"> stream</span> : null}
               </td>
+              <td title={row.routeReason ?? undefined}>{row.route ?? MISSING}</td>
               <td>{row.backend ?? MISSING}</td>
               <td className="muted">{row.endpoint}</td>
               <td>{row.status ?? MISSING}</td>

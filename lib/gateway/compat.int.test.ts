@@ -50,12 +50,14 @@ describe("context-aware routing and clamping", () => {
     expect(await rowOf(response)).toMatchObject({ outcome: "served", compat: "contextFit" });
   });
 
-  test("the same prompt on the 14B's own route is vLLM's 400, before anything is sent", async () => {
+  test("the same prompt on the 14B's own route is vLLM's 400, before anything is sent, and its row names the route", async () => {
     const before = (await lab.sims["qwen-14b"]!.state()).totals.requests;
     const response = await chat({ model: "reasoning", max_tokens: 8, messages: [{ role: "user", content: words(20_000) }] });
     expect(response.status).toBe(400);
+    const row = await rowOf(response.clone());
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^This model's maximum context length is 16384 tokens\. However, your request has \d+ input tokens\./);
     expect((await lab.sims["qwen-14b"]!.state()).totals.requests).toBe(before);
+    expect(row).toMatchObject({ outcome: "bad_request", route: "reasoning", routeReason: "route reasoning", backend: null });
   });
 
   test("Cline's max_tokens of 32,000 on the 14B is lowered to what fits, and served", async () => {

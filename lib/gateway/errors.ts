@@ -38,7 +38,8 @@ export class GatewayError extends BrandedError {
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    readonly options: { param?: string; retryAfterSeconds?: number } = {},
+    /** `route`: what routing had decided when it refused (a prompt too long for the route, its backends down), for the log row. */
+    readonly options: { param?: string; retryAfterSeconds?: number; route?: { route: string; reason: string } } = {},
   ) {
     super(message);
     this.name = "GatewayError";

@@ -216,6 +216,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     } catch (thrown) {
       const error = toGatewayError(thrown);
       if (error.code === "internal_error") console.error(`[gateway] request ${ctx.record.id} failed`, thrown);
+      if (error.options.route && !ctx.record.route) {
+        ctx.record.route = error.options.route.route;
+        ctx.record.routeReason = error.options.route.reason;
+      }
       ctx.finish(outcomeOfRejection(error.status), { status: error.status, errorCode: error.code, errorMessage: error.message });
       return errorResponse(error, tracingHeaders(ctx));
     }

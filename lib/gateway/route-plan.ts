@@ -32,6 +32,9 @@ export interface LabView {
     | null;
 }
 
+/** The route chosen and why: kept on the log row even when the request is then refused. */
+type RouteDecision = Pick<RoutePlan, "route" | "reason">;
+
 /** A plan, or: nothing can take the request now, but the running lab operation will bring a backend that can. */
 export type Routing = { kind: "plan"; plan: RoutePlan } | { kind: "wait"; targetMode: string };
 
@@ -104,9 +107,10 @@ export function planRoute(
   if (inMode.length === 0 && targetMode !== null && servingBackend(config, targetMode, model) !== null) {
     return { kind: "wait", targetMode };
   }
-  if (inMode.length === 0) throw offlineError(config, mode, model, targetMode, retryAfterSeconds);
+  const decided: RouteDecision = { route, reason };
+  if (inMode.length === 0) throw offlineError(config, mode, model, targetMode, retryAfterSeconds, decided);
   const fitting = inMode.filter(holdsPrompt);
-  if (fitting.length === 0) throw contextTooLong(config, inMode, signals.promptTokens ?? 0);
+  if (fitting.length === 0) throw contextTooLong(config, inMode, signals.promptTokens ?? 0, decided);
   // Backends known to be down or unhealthy are skipped (a fast 503) until their health probe passes again.
   const attemptOrder = fitting.filter((id) => lab.isHealthy(id));
   const skipped = [
@@ -117,6 +121,7 @@ export function planRoute(
     const why = skipped.map(({ id, why }) => `${id} ${why}`).join("; ");
     throw new GatewayError("backend_unavailable", `No backend for \`${model}\` is healthy right now (${why}). It may be loading or restarting; retry shortly.`, {
       retryAfterSeconds,
+      route: decided,
     });
   }
   const contextFitActed = sideMovedForContext || fitting.length < inMode.length;
@@ -127,16 +132,16 @@ export function planRoute(
  * Why nothing can take a model now, in words that hold: the mode does not serve it (and which does), or the mode
  * serves it but a running operation keeps those backends from taking requests (and where the lab is going).
  */
-function offlineError(config: LabConfig, mode: string, model: string, targetMode: string | null, retryAfterSeconds: number): GatewayError {
+function offlineError(config: LabConfig, mode: string, model: string, targetMode: string | null, retryAfterSeconds: number, route: RouteDecision): GatewayError {
   const servedIn = Object.keys(config.modes).filter((other) => servingBackend(config, other, model) !== null);
   const alternatives = `Models served now: ${servableNow(config, mode)}.`;
   if (servesNow(config, mode, model) && targetMode !== null) {
     const after = targetMode === mode ? `the lab is restarting them within mode ${mode}` : `the lab is switching from mode ${mode} to ${targetMode}, which does not serve it`;
-    return new GatewayError("model_offline", `\`${model}\` is not taking requests: ${after}. ${alternatives}`, { param: "model", retryAfterSeconds });
+    return new GatewayError("model_offline", `\`${model}\` is not taking requests: ${after}. ${alternatives}`, { param: "model", retryAfterSeconds, route });
   }
   const where = servedIn.length > 0 ? ` It is served in mode ${servedIn.join(", ")}: switch the lab to it (the console, or POST /api/modes/${servedIn[0]}/activate).` : "";
   const switching = targetMode !== null && targetMode !== mode && !servedIn.includes(targetMode) ? ` The lab is switching to mode ${targetMode}, which does not serve it either.` : "";
-  return new GatewayError("model_offline", `\`${model}\` is not served in the current mode (${mode}).${where}${switching} ${alternatives}`, { param: "model", retryAfterSeconds });
+  return new GatewayError("model_offline", `\`${model}\` is not served in the current mode (${mode}).${where}${switching} ${alternatives}`, { param: "model", retryAfterSeconds, route });
 }
 
 /** Whether a model name has a backend in `mode` (whatever its health). */
@@ -151,12 +156,12 @@ function servableNow(config: LabConfig, mode: string): string {
 }
 
 /** vLLM's own 400 for a prompt longer than the context, naming the largest context the mode has for the model. */
-function contextTooLong(config: LabConfig, backendIds: readonly string[], promptTokens: number): GatewayError {
+function contextTooLong(config: LabConfig, backendIds: readonly string[], promptTokens: number, route: RouteDecision): GatewayError {
   const largest = Math.max(...backendIds.map((id) => config.backends[id]?.maxModelLen ?? 0));
   return new GatewayError(
     "invalid_request",
     `This model's maximum context length is ${largest} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
-    { param: "messages" },
+    { param: "messages", route },
   );
 }
 
