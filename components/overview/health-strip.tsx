@@ -6,6 +6,7 @@ import { useVerdictQuery } from "@/components/hooks/queries/use-verdict-query";
 import { formatRelative, formatTime } from "@/components/ui/format";
 import { ErrorState, Loading } from "@/components/ui/states";
 import { useNow } from "@/components/ui/use-now";
+import { stripParts } from "./health-strip-parts";
 import { problemLinks } from "./problem-links";
 
 const LEVEL_WORD: Record<HealthVerdict["level"], string> = { green: "Healthy", amber: "Needs a look", red: "Failing" };
@@ -18,9 +19,7 @@ export function HealthStrip() {
   if (verdict.error && !verdict.data) return <ErrorState title="Cannot judge the lab's health" error={verdict.error} onRetry={() => void verdict.refetch()} />;
   if (!verdict.data) return null;
   const { level, summary, problems } = verdict.data;
-  const faults = problems.filter((p) => p.current && p.level !== "info");
-  const notes = problems.filter((p) => p.current && p.level === "info");
-  const recent = problems.filter((p) => !p.current);
+  const { faults, notes, recent } = stripParts(problems);
   return (
     <>
       <section className={`health-strip health-${level}`} data-testid="health-strip" data-level={level} aria-labelledby="health-heading">
