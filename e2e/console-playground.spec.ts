@@ -58,6 +58,8 @@ test("a playground chat streams, shows its route and backend, copies as curl, an
   await expect(turn.getByTestId("turn-speed")).toHaveText(/tok\/s/);
   await expect(turn.getByTestId("turn-logged")).toContainText("served");
   await expect(turn.getByTestId("turn-logged")).toContainText("console playground");
+  // One TTFT on the answer: the logged line does not show a second, slightly different one.
+  await expect(turn.getByText(/TTFT/)).toHaveCount(1);
 
   // The curl an operator would run (this lab is auth: open, so no key), the same on the clipboard.
   await turn.getByText("curl", { exact: true }).click();

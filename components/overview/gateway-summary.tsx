@@ -31,7 +31,7 @@ export function GatewaySummary() {
           </dd>
         </div>
         <div>
-          <dt title="Answered 4xx: refused or bad requests">Refused (4xx)</dt>
+          <dt title="Answered 4xx: malformed requests, unknown models, missing or wrong keys, over a key's limit">Client errors (4xx)</dt>
           <dd className="big-number" data-testid="gateway-client-error-rate">
             {pct(rates?.clientErrorPct)}
           </dd>

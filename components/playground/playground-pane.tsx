@@ -142,11 +142,12 @@ function TurnFacts({ turn }: { turn: Turn }) {
       </div>
       {row ? (
         <div>
+          {/* The TTFT above is the one shown: the row's own (the gateway's) differs from it only by the network. */}
           <dt title="As the gateway logged it">Logged</dt>
           <dd data-testid="turn-logged">
             {row.outcome === "open"
               ? "being written…"
-              : `${row.outcome} · TTFT ${formatDuration(row.ttftMs)} · total ${formatDuration(row.durationMs)} · key ${row.apiKeyName ?? row.apiKeyId ?? MISSING}`}
+              : `${row.outcome} · total ${formatDuration(row.durationMs)} · key ${row.apiKeyName ?? row.apiKeyId ?? MISSING}`}
           </dd>
         </div>
       ) : null}

@@ -24,9 +24,9 @@ describe("units", () => {
     expect(formatWatts(0)).toBe("0 W");
   });
 
-  test("memory is reported by nvidia-smi in MiB and shown in GiB", () => {
-    expect(formatMemoryMiB(24_576)).toBe("24.0 GiB");
-    expect(formatMemoryMiB(21_001)).toBe("20.5 GiB");
+  test("memory is reported by nvidia-smi in MiB and shown in GiB, the unit kept on its number's line", () => {
+    expect(formatMemoryMiB(24_576)).toBe("24.0\u00a0GiB");
+    expect(formatMemoryMiB(21_001)).toBe("20.5\u00a0GiB");
   });
 
   test("KV-cache usage is a fraction, utilization already a percentage", () => {

@@ -37,9 +37,10 @@ export function mibToGib(value: number | null | undefined): number | null {
   return isNumber(value) ? value / MIB_PER_GIB : null;
 }
 
+/** With a no-break space: "20.5 GiB / 24.0 GiB" may wrap at the slash, never between a number and its unit. */
 export function formatMemoryMiB(value: number | null | undefined): string {
   const gib = mibToGib(value);
-  return gib === null ? MISSING : `${gib.toFixed(1)} GiB`;
+  return gib === null ? MISSING : `${gib.toFixed(1)}\u00a0GiB`;
 }
 
 export function formatWatts(value: number | null | undefined): string {

@@ -111,7 +111,7 @@ function UsageSummary({ report }: { report: UsageReportJson }) {
     ["Requests", formatNumber(total?.requests ?? 0), "usage-summary-requests"],
     ["Prompt tokens", formatNumber(total?.promptTokens ?? 0)],
     ["Completion tokens", formatNumber(total?.completionTokens ?? 0)],
-    ["Refused (4xx)", formatNumber(total?.status4xx ?? 0)],
+    ["Client errors (4xx)", formatNumber(total?.status4xx ?? 0)],
     ["Errors (5xx + cut streams)", formatNumber(total ? clientFailures(total) : 0), "usage-summary-errors"],
     ["TTFT p95", formatDuration(total?.ttftP95Ms)],
     ["Duration p95", formatDuration(total?.durationP95Ms)],

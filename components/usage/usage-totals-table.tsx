@@ -56,7 +56,7 @@ export function UsageTotalsTable({ grouped, lab }: { grouped: UsageReportJson; l
             <th scope="col" className="num">
               Requests
             </th>
-            <th scope="col" className="num" title="Answered 4xx: refused or bad requests">
+            <th scope="col" className="num" title="Answered 4xx: malformed requests, unknown models, missing or wrong keys, over a key's limit">
               4xx
             </th>
             <th scope="col" className="num" title="Answered 5xx: the lab's failures">
