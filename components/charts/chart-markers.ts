@@ -1,4 +1,4 @@
-import type { LabEventJson, ModeSwitchJson } from "@/components/hooks/api-types";
+import type { LabEventJson, ModeSwitchSummaryJson } from "@/components/hooks/api-types";
 
 /**
  * What happened to the lab, as marks on a time chart: a mode switch is an area (start..end), a restart is an area
@@ -36,7 +36,7 @@ export function chartMarkers({
   backendIds,
   now,
 }: {
-  operations: readonly ModeSwitchJson[];
+  operations: readonly ModeSwitchSummaryJson[];
   events: readonly LabEventJson[];
   domain: readonly [number, number];
   /** Only markers of these backends (plus every mode switch); undefined for all. */
@@ -72,7 +72,7 @@ export function chartMarkers({
 }
 
 /** The watchdog's reason when it asked for this restart, otherwise who asked. */
-function restartReason(op: ModeSwitchJson, start: number, events: readonly LabEventJson[]): string {
+function restartReason(op: ModeSwitchSummaryJson, start: number, events: readonly LabEventJson[]): string {
   const watchdog = events.find((e) => e.kind === "watchdog_restart" && e.backendId === op.backendId && Math.abs(Date.parse(e.at) - start) <= REASON_WINDOW_MS);
   if (watchdog) return watchdog.message;
   return `requested by ${op.requestedBy}`;

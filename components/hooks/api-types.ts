@@ -53,6 +53,8 @@ export interface Page<Row> {
 /** The console's earlier names for the wire types; new code imports the lib/api names. */
 export type RequestLogRow = RequestLogJson;
 export type ModeSwitchRow = ModeSwitchJson;
+/** An operation without its steps (`GET /api/modes/switches?steps=false`, what the charts' markers read). */
+export type ModeSwitchSummaryJson = Omit<ModeSwitchJson, "steps">;
 export type ModeSwitchStepRow = ModeSwitchStepJson;
 export type LabEventRow = LabEventJson;
 

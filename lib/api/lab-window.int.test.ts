@@ -77,6 +77,23 @@ describe("GET /api/modes/switches with a time window", () => {
   });
 });
 
+describe("GET /api/modes/switches?steps=false, what the charts' markers read", () => {
+  test("the same operations in the same pages, without their steps", async () => {
+    // Its own backend id, so the other tests' lists stay as they are.
+    await createModeSwitch({ id: "with-steps", kind: "restart", requestedBy: "api", backendId: "steps-test", startedAt: at(90 * MIN) }, app.switchyard.db);
+    await createModeSwitch({ id: "without-steps", kind: "restart", requestedBy: "api", backendId: "steps-test", startedAt: at(80 * MIN) }, app.switchyard.db);
+    await app.switchyard.db.modeSwitchStep.create({ data: { switchId: "with-steps", position: 0, name: "stop_containers", status: "succeeded", startedAt: at(90 * MIN) } });
+    const query = `/api/modes/switches?backendId=steps-test&from=${iso(0)}&to=${iso(2 * HOUR)}`;
+    const full = await get<{ rows: { id: string; steps?: unknown[] }[] }>(query);
+    const bare = await get<{ rows: { id: string; steps?: unknown[] }[] }>(`${query}&steps=false`);
+    expect(full.body.data!.rows.map((row) => row.id)).toEqual(["with-steps", "without-steps"]);
+    expect(bare.body.data!.rows.map((row) => row.id)).toEqual(["with-steps", "without-steps"]);
+    expect(full.body.data!.rows.find((row) => row.id === "with-steps")?.steps).toHaveLength(1);
+    for (const row of bare.body.data!.rows) expect(row).not.toHaveProperty("steps");
+    expect((await get(`${query}&steps=no`)).status).toBe(400);
+  });
+});
+
 describe("GET /api/lab-events with a time window", () => {
   test("from is inclusive, to exclusive; several kinds comma-separated", async () => {
     expect(await eventMessages(`from=${iso(0)}`)).toEqual(["container_exit at 10800000", "health_change at 3660000", "watchdog_restart at 3600000", "oom at 0"]);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Switchyard } from "@/lib/app/switchyard";
-import { getModeSwitch, listModeSwitches, type ModeSwitch, type ModeSwitchKind, type ModeSwitchStep } from "@/lib/db/queries/mode-switches";
+import { getModeSwitch, listModeSwitches, listModeSwitchSummaries, type ModeSwitch, type ModeSwitchKind, type ModeSwitchStep } from "@/lib/db/queries/mode-switches";
 import { listLabEvents, type LabEvent, type LabEventSeverity } from "@/lib/db/queries/lab-events";
 import { LabNotFoundError } from "@/lib/lab/errors";
 import { recordModeRequest } from "./audit-changes";
@@ -69,6 +69,8 @@ const pageQuery = z
     cursor: z.string().optional(),
     kind: z.enum(["mode_switch", "restart"]).optional(),
     backendId: z.string().optional(),
+    // `steps=false` leaves the steps out (the charts' markers need only the operations' times).
+    steps: z.enum(["true", "false"]).default("true"),
     ...timeWindow,
   })
   .refine(fromBeforeTo, FROM_BEFORE_TO);
@@ -77,9 +79,10 @@ const pageQuery = z
  * GET /api/modes/switches: history of mode switches and restarts with their steps, newest first. With `from`/`to`,
  * the operations that overlap the window: still running at `from` or later (an operation that began before it counts).
  */
-export const listSwitches = apiRoute({ query: pageQuery }, async ({ switchyard, query: { from, to, ...query } }) =>
-  listModeSwitches({ ...query, activeSince: from, startedBefore: to }, switchyard.db),
-);
+export const listSwitches = apiRoute({ query: pageQuery }, async ({ switchyard, query: { from, to, steps, ...query } }) => {
+  const params = { ...query, activeSince: from, startedBefore: to };
+  return steps === "false" ? listModeSwitchSummaries(params, switchyard.db) : listModeSwitches(params, switchyard.db);
+});
 
 const eventsQuery = z
   .object({

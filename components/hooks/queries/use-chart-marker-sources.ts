@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { fetchApi, toQueryString } from "../api-client";
-import type { LabEventJson, ModeSwitchJson, Page } from "../api-types";
+import type { LabEventJson, ModeSwitchSummaryJson, Page } from "../api-types";
 import { queryKeys } from "../query-keys";
 import { readPages } from "../read-pages";
 
@@ -21,7 +21,7 @@ const WINDOW_MARGIN_MS = 60_000;
  * lab events invalidate these keys); the window starts `spanMs` before each fetch.
  */
 export interface ChartMarkerSources {
-  operations: readonly ModeSwitchJson[];
+  operations: readonly ModeSwitchSummaryJson[];
   events: readonly LabEventJson[];
   /** False when the window held more than the caps above: only the newest were read, older ones are not marked. */
   complete: boolean;
@@ -34,7 +34,7 @@ export function useChartMarkerSources(spanMs: number): ChartMarkerSources {
     queryKey: queryKeys.switches.markers(spanMs),
     queryFn: ({ signal }) => {
       const from = windowStart();
-      return readPages((cursor) => fetchApi<Page<ModeSwitchJson>>(`/api/modes/switches${toQueryString({ from, limit: OPERATIONS_PAGE, cursor })}`, signal), MARKER_OPERATIONS_CAP);
+      return readPages((cursor) => fetchApi<Page<ModeSwitchSummaryJson>>(`/api/modes/switches${toQueryString({ from, steps: false, limit: OPERATIONS_PAGE, cursor })}`, signal), MARKER_OPERATIONS_CAP);
     },
   });
   const events = useQuery({

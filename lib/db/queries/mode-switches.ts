@@ -173,18 +173,26 @@ export type ListModeSwitchesParams = {
 };
 
 /** Newest first, keyset-paginated on (startedAt desc, id desc), each with its steps. */
-export async function listModeSwitches(
-  params: ListModeSwitchesParams = {},
-  prisma: PrismaClient,
-): Promise<Page<ModeSwitchWithSteps>> {
+export async function listModeSwitches(params: ListModeSwitchesParams = {}, prisma: PrismaClient): Promise<Page<ModeSwitchWithSteps>> {
+  return keysetPage(pageKeys(params), switchFilters(params), (query) => prisma.modeSwitch.findMany({ ...query, include: withOrderedSteps }));
+}
+
+/** The same list without the steps: what a chart's markers need, a fraction of the bytes over a month. */
+export async function listModeSwitchSummaries(params: ListModeSwitchesParams, prisma: PrismaClient): Promise<Page<ModeSwitch>> {
+  return keysetPage(pageKeys(params), switchFilters(params), (query) => prisma.modeSwitch.findMany(query));
+}
+
+function switchFilters(params: ListModeSwitchesParams): Prisma.ModeSwitchWhereInput[] {
   const where: Prisma.ModeSwitchWhereInput[] = [];
   if (params.kind !== undefined) where.push({ kind: params.kind });
   if (params.backendId !== undefined) where.push({ backendId: params.backendId });
   if (params.activeSince !== undefined) where.push({ OR: [{ finishedAt: null }, { finishedAt: { gte: params.activeSince } }] });
   if (params.startedBefore !== undefined) where.push({ startedAt: { lt: params.startedBefore } });
-  const keys = { at: "startedAt", idType: "string", cursor: params.cursor, limit: params.limit, maxLimit: MAX_MODE_SWITCH_PAGE_SIZE } as const;
-  return keysetPage(keys, where, (query) => prisma.modeSwitch.findMany({ ...query, include: withOrderedSteps }));
+  return where;
 }
+
+const pageKeys = (params: ListModeSwitchesParams) =>
+  ({ at: "startedAt", idType: "string", cursor: params.cursor, limit: params.limit, maxLimit: MAX_MODE_SWITCH_PAGE_SIZE }) as const;
 
 /** The operation in progress, if any (the newest, should a crash have left several). */
 export async function getRunningModeSwitch(prisma: PrismaClient): Promise<ModeSwitchWithSteps | null> {
