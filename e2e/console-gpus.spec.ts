@@ -92,17 +92,29 @@ const inside = (inner: Box, outer: Box) =>
   inner.x >= outer.x - 1 && inner.y >= outer.y - 1 && inner.x + inner.width <= outer.x + outer.width + 1 && inner.y + inner.height <= outer.y + outer.height + 1;
 const intersect = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
-test("the shared crosshair: only the hovered chart shows a tooltip, the others their crosshair, dot and values inside their own plot", async ({ page }, testInfo) => {
+test("the shared crosshair: only the hovered chart shows a tooltip, the others their crosshair, dot and values inside their own plot", async ({ page, request }, testInfo) => {
+  // A restart from the console: its marker's label is the longest a tooltip names, wider than a chart on this page.
+  const restart = await request.post("/api/backends/qwen-7b/restart", { headers: { "x-switchyard-client": "console" } });
+  expect(restart.status()).toBe(202);
+  const { operationId } = ((await restart.json()) as { data: { operationId: string } }).data;
+  expect((await finishedOperation(request, operationId)).status).toBe("succeeded");
+
   await page.goto("/gpus");
   const hovered = page.getByTestId("gpu-0-chart-utilization");
   await expect(hovered.locator("path.recharts-curve")).toHaveCount(1, { timeout: 15_000 });
   for (const chart of ["gpu-1-chart-utilization", "engine-qwen-7b-chart-requests", "engine-qwen-14b-chart-generation"]) {
     await expect(page.getByTestId(chart).locator("path.recharts-curve").first()).toBeAttached({ timeout: 15_000 });
   }
-  // Near the newest point, where every chart has data.
+  // On the restart's marker, near the newest point, where every chart has data.
   const box = (await hovered.locator(".recharts-wrapper").boundingBox())!;
-  await page.mouse.move(box.x + box.width - 12, box.y + box.height / 2);
+  const markers = hovered.locator(".chart-marker-restart");
+  await expect(markers.first()).toBeAttached({ timeout: 15_000 });
+  // The newest restart is the rightmost (earlier specs may have restarted it too).
+  const centres = await markers.evaluateAll((all) => all.map((m) => m.getBoundingClientRect()).map((r) => r.x + r.width / 2));
+  const markerX = Math.max(...centres);
+  await page.mouse.move(markerX, box.y + box.height / 2);
   await expect(hovered.locator(".recharts-default-tooltip")).toBeVisible();
+  await expect(hovered.locator(".recharts-default-tooltip")).toContainText("restart qwen-7b: requested by console");
   // The crosshair reaches the other GPU's charts (they share the page's crosshair).
   await expect.poll(async () => (await chartHoverStates(page)).filter((c) => c.testId?.startsWith("gpu-1-") && c.crosshairs > 0).length, { timeout: 10_000 }).toBe(4);
   const states = await chartHoverStates(page);
@@ -149,7 +161,7 @@ test("the GPUs page shows the live values at once, before the history arrives", 
     const live = page.getByTestId(`gpu-${index}-live`);
     await expect(live).toBeVisible({ timeout: 15_000 });
     await expect(live).toContainText(/Power\s*\d+ W \/ 350 W/);
-    await expect(live).toContainText(/Memory\s*\d+\.\d GiB \/ 24\.0 GiB/);
+    await expect(live).toContainText(/Memory\s*\d+\.\d\sGiB \/ 24\.0\sGiB/);
   }
   await expect(page.getByTestId("gpu-0-chart-utilization")).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath("gpus-before-history.png"), fullPage: true });

@@ -16,6 +16,8 @@ import { thinMarkers, thinningNote } from "./thin-markers";
 const NO_MARKERS: readonly ChartMarker[] = [];
 /** A chart the pointer is not on draws no tooltip box: only the crosshair, its active dots and SyncedValues. */
 const NO_TOOLTIP_BOX = () => null;
+/** The plot's right margin and a little air: the tooltip box is at most the plot's width. */
+const TOOLTIP_SIDE_MARGIN_PX = 12;
 /** The tooltip names at most this many markers at the hovered time (a month's chart can hold many per bucket). */
 const TOOLTIP_MARKERS = 3;
 
@@ -123,6 +125,10 @@ export function TimeSeriesChart<K extends string>({
               <Tooltip
                 isAnimationActive={false}
                 content={hovered ? undefined : NO_TOOLTIP_BOX}
+                // A marker's label ("restart qwen-7b: requested by console (succeeded)") is longer than a narrow chart:
+                // the box wraps at the plot's width instead of reaching over the next chart.
+                wrapperStyle={{ maxWidth: `calc(100% - ${yAxisWidth(unit) + TOOLTIP_SIDE_MARGIN_PX}px)` }}
+                contentStyle={{ whiteSpace: "normal" }}
                 labelFormatter={(t) => {
                   if (typeof t !== "number") return String(t);
                   const here = markersAt(markers, t, markerTolerance);
