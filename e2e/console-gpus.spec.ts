@@ -16,6 +16,11 @@ test("the GPUs page charts each GPU beside the engines on it, over every range",
   // Standard mode: the 7B's engine on GPU 0, the 14B's on GPU 1.
   await expect(page.getByTestId("gpu-history-0").getByTestId("engine-charts-qwen-7b")).toBeVisible();
   await expect(page.getByTestId("gpu-history-1").getByTestId("engine-charts-qwen-14b")).toBeVisible();
+  // The embedding model beside the 7B: its queue and KV cache, no first-token or generation charts (it generates nothing).
+  const embed = page.getByTestId("gpu-history-0").getByTestId("engine-charts-embed");
+  await expect(embed.getByTestId("engine-embed-chart-requests")).toBeVisible();
+  await expect(embed.getByText("time to first token")).toHaveCount(0);
+  await expect(embed.getByTestId("engine-embed-chart-generation")).toHaveCount(0);
   await expect(page.getByTestId("gpu-0-chart-power")).toContainText("limit 350 W");
   // Recharts draws lines once it has a size and data.
   await expect(page.getByTestId("gpu-0-chart-utilization").locator("path.recharts-curve")).toHaveCount(1, { timeout: 10_000 });

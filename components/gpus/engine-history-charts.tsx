@@ -12,18 +12,21 @@ import { formatDuration, formatNumber, formatPercent, formatTokensPerSecond } fr
 import { ErrorState, Loading } from "@/components/ui/states";
 
 /**
- * The vLLM engine of one backend over the range: its queue, KV cache, latency to first token, throughput. Rendered
- * once per backend (a tensor-parallel engine spans several GPUs but is one engine), marked with its restarts and
- * crashes and every mode switch.
+ * The vLLM engine of one backend over the range: its queue, KV cache, latency to first token, throughput (the last
+ * two only for an engine that `generates`: an embedding model has neither). Rendered once per backend (a
+ * tensor-parallel engine spans several GPUs but is one engine), marked with its restarts and crashes and every mode
+ * switch.
  */
 export const EngineHistoryCharts = memo(function EngineHistoryCharts({
   backendId,
+  generates,
   gpus,
   range,
   markerSources,
   syncId,
 }: {
   backendId: string;
+  generates: boolean;
   gpus: readonly number[];
   range: HistoryRange;
   markerSources: ChartMarkerSources;
@@ -66,26 +69,30 @@ export const EngineHistoryCharts = memo(function EngineHistoryCharts({
         formatValue={(v) => formatPercent(v)}
         yDomain={[0, 100]}
       />
-      <TimeSeriesChart
-        title={`${backendId}: time to first token (ms)`}
-        unit=" ms"
-        {...common}
-        series={[
-          { key: "ttftP50Ms", label: "p50", color: "var(--chart-3)" },
-          { key: "ttftP95Ms", label: "p95", color: "var(--chart-4)" },
-        ]}
-        formatValue={(v) => formatDuration(v)}
-      />
-      <TimeSeriesChart
-        title={`${backendId}: generation (tok/s)`}
-        testId={`engine-${backendId}-chart-generation`}
-        {...common}
-        series={[{ key: "tokensPerSecond", label: "tokens/s", color: "var(--chart-1)" }]}
-        formatValue={(v) => formatTokensPerSecond(v)}
-      />
+      {generates ? (
+        <>
+          <TimeSeriesChart
+            title={`${backendId}: time to first token (ms)`}
+            unit=" ms"
+            {...common}
+            series={[
+              { key: "ttftP50Ms", label: "p50", color: "var(--chart-3)" },
+              { key: "ttftP95Ms", label: "p95", color: "var(--chart-4)" },
+            ]}
+            formatValue={(v) => formatDuration(v)}
+          />
+          <TimeSeriesChart
+            title={`${backendId}: generation (tok/s)`}
+            testId={`engine-${backendId}-chart-generation`}
+            {...common}
+            series={[{ key: "tokensPerSecond", label: "tokens/s", color: "var(--chart-1)" }]}
+            formatValue={(v) => formatTokensPerSecond(v)}
+          />
+        </>
+      ) : null}
     </div>
   );
 },
 // `gpus` comes from the live status, rebuilt on every tick: compare it by value.
 (before, after) =>
-  before.backendId === after.backendId && before.range === after.range && before.markerSources === after.markerSources && before.syncId === after.syncId && before.gpus.join() === after.gpus.join());
+  before.backendId === after.backendId && before.generates === after.generates && before.range === after.range && before.markerSources === after.markerSources && before.syncId === after.syncId && before.gpus.join() === after.gpus.join());

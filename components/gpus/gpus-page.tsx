@@ -111,7 +111,7 @@ function GpusPageContent() {
                   </p>
                 ))}
                 {chartedHere.map((b) => (
-                  <EngineHistoryCharts key={b.id} backendId={b.id} gpus={b.gpus} range={range} markerSources={markerSources} syncId={SYNC_ID} />
+                  <EngineHistoryCharts key={b.id} backendId={b.id} generates={b.kind === "chat"} gpus={b.gpus} range={range} markerSources={markerSources} syncId={SYNC_ID} />
                 ))}
               </div>
             </div>

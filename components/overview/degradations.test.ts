@@ -5,6 +5,7 @@ import { findDegradations } from "./degradations";
 const backend = (id: string, over: Partial<BackendStatus> = {}): BackendStatus => ({
   id,
   servedModel: id,
+  kind: "chat",
   url: "http://127.0.0.1:1",
   gpus: [0],
   container: null,

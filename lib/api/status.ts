@@ -24,6 +24,8 @@ export interface EngineReadings {
 export interface BackendStatus {
   id: string;
   servedModel: string;
+  /** `chat` or `embedding` (an embedding engine generates no tokens: no TTFT or generation to show). */
+  kind: "chat" | "embedding";
   url: string;
   gpus: number[];
   container: string | null;
@@ -103,6 +105,7 @@ export async function buildStatus(switchyard: Switchyard): Promise<LabStatus> {
       return {
         id,
         servedModel: backend.servedModel,
+        kind: backend.kind,
         url: backend.url,
         gpus: backend.gpus,
         container: backend.container ?? null,
