@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { systemClock } from "./clock";
-import { AWAKE_MIB, createTestLab, type TestLab } from "./test-support";
+import { AWAKE_MIB, createTestLab, settle, type TestLab } from "./test-support";
 import { Watchdog } from "./watchdog";
 
 beforeEach(() => {
@@ -9,10 +9,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function settle(lab: TestLab, maxMs = 120_000): Promise<void> {
-  for (let waited = 0; lab.controller.runningOperation() && waited < maxMs; waited += 100) await vi.advanceTimersByTimeAsync(100);
-}
 
 async function switchTo(lab: TestLab, mode: string): Promise<{ status: string | undefined; error: string | null | undefined; steps: Map<string, string> }> {
   const before = lab.recorder.steps.length;

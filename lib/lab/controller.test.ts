@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { LabNotFoundError, OperationConflictError } from "./errors";
-import { createTestLab, type TestLab } from "./test-support";
+import { createTestLab, settle, type TestLab } from "./test-support";
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_800_000_000_000 });
@@ -8,11 +8,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** Lets the operation run on the fake clock until it has ended. */
-async function settle(lab: TestLab, maxMs = 120_000): Promise<void> {
-  for (let waited = 0; lab.controller.runningOperation() && waited < maxMs; waited += 100) await vi.advanceTimersByTimeAsync(100);
-}
 
 function stepsOf(lab: TestLab) {
   return lab.recorder.steps.map((s) => `${s.name}:${s.status}`);

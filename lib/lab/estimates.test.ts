@@ -4,7 +4,7 @@ import { EventBus } from "@/lib/events/bus";
 import { systemClock } from "./clock";
 import { LabEstimates, type TimingStore } from "./estimates";
 import type { TimingSample } from "./estimator";
-import { createTestLab, labYaml, type TestLab } from "./test-support";
+import { createTestLab, labYaml, settle, type TestLab } from "./test-support";
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_800_000_000_000 });
@@ -22,10 +22,6 @@ class MemoryStore implements TimingStore {
   async save(samples: TimingSample[], operationId: string | null) {
     this.rows.push(...samples.map((sample) => ({ ...sample, operationId })));
   }
-}
-
-async function settle(lab: TestLab): Promise<void> {
-  for (let waited = 0; lab.controller.runningOperation() && waited < 120_000; waited += 100) await vi.advanceTimersByTimeAsync(100);
 }
 
 async function startLab(store = new MemoryStore()) {

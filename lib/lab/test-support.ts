@@ -1,3 +1,4 @@
+import { vi } from "vitest";
 import { InFlightTracker } from "@/lib/admission/in-flight";
 import { parseLabConfig } from "@/lib/config/parse";
 import type { LabConfig } from "@/lib/config/schema";
@@ -262,4 +263,9 @@ export function createTestLab(
     engineSleep: options.sleep && !options.withoutSleepEndpoints ? runtime.engines : null,
   });
   return { config, controller, runtime, recorder, inFlight, generationFails };
+}
+
+/** Lets the running operation go on under fake timers (vi.useFakeTimers) until it has ended, for at most `maxMs`. */
+export async function settle(lab: TestLab, maxMs = 120_000): Promise<void> {
+  for (let waited = 0; lab.controller.runningOperation() && waited < maxMs; waited += 100) await vi.advanceTimersByTimeAsync(100);
 }
