@@ -1,3 +1,5 @@
+import { SseEventBuffer, sseEventKind } from "../first-content";
+
 /** One request of a client stream, as the client saw it. Times are ms since the run's start. */
 export interface ClientRequest {
   client: string;
@@ -76,18 +78,13 @@ async function sendOne(baseUrl: string, spec: ClientSpec, now: () => number): Pr
 async function readStream(response: Response, now: () => number): Promise<{ firstContentAt: number | null; done: boolean }> {
   let firstContentAt: number | null = null;
   let done = false;
-  let buffer = "";
+  const events = new SseEventBuffer();
   const decoder = new TextDecoder();
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (!line.startsWith("data:")) continue;
-      const data = line.slice(5).trim();
-      if (data === "[DONE]") done = true;
-      else if (firstContentAt === null && /"content":"[^"]/.test(data)) firstContentAt = now();
+    for (const event of events.push(decoder.decode(chunk, { stream: true }))) {
+      const kind = sseEventKind(event);
+      if (kind === "done") done = true;
+      else if (kind === "content" && firstContentAt === null) firstContentAt = now();
     }
   }
   return { firstContentAt, done };
